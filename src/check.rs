@@ -1,0 +1,201 @@
+//! The kernel's verdict on one fd: would it execute this file?
+//!
+//! Three concerns live here and nowhere else:
+//! - telling "kernel too old" (EINVAL for an unknown flag) from any other
+//!   answer, with a probe on fd -1 that runs once and is cached;
+//! - retrying EINTR a bounded number of times;
+//! - never disturbing other threads. While a check runs, the kernel marks the
+//!   process's `fs_struct` "in exec", and any `clone(CLONE_FS)` (every
+//!   `pthread_create`) fails with EAGAIN. A single-threaded caller checks
+//!   directly; a multithreaded one checks in a `CLONE_VM | CLONE_VFORK` child,
+//!   which has its own `fs_struct` and the calling thread's credentials.
+
+use crate::emulate;
+use crate::sys::{self, CheckArgs, Errno};
+use libc::{c_char, c_int, c_void};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// How many times an EINTR from the kernel is retried before it is reported.
+const MAX_EINTR_RETRIES: u32 = 8;
+
+/// What the kernel says about `AT_EXECVE_CHECK`, once known.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Support {
+    /// The kernel knows the flag (probe answered EBADF).
+    Yes,
+    /// The kernel rejects the flag as unknown (probe answered EINVAL): < 6.14.
+    TooOld,
+    /// The probe itself failed (e.g. a seccomp filter): nothing is cached.
+    Unknown(Errno),
+}
+
+const PROBE_UNKNOWN: u8 = 0;
+const PROBE_YES: u8 = 1;
+const PROBE_TOO_OLD: u8 = 2;
+static PROBE: AtomicU8 = AtomicU8::new(PROBE_UNKNOWN);
+
+/// Does the running kernel have `AT_EXECVE_CHECK`? Probes once, then cached.
+pub fn support() -> Support {
+    match PROBE.load(Ordering::Relaxed) {
+        PROBE_YES => return Support::Yes,
+        PROBE_TOO_OLD => return Support::TooOld,
+        _ => {}
+    }
+    // Nothing can execute on fd -1, so the probe is safe: a kernel that knows
+    // the flag reaches the fd and says EBADF; an older one rejects the flag.
+    let answer = match kernel_check(-1, &CheckArgs::new(std::ptr::null())) {
+        Err(libc::EBADF) => Support::Yes,
+        Err(libc::EINVAL) => Support::TooOld,
+        Ok(()) => Support::Unknown(libc::EBADF), // cannot happen; never cache it
+        Err(e) => Support::Unknown(e),
+    };
+    match answer {
+        Support::Yes => PROBE.store(PROBE_YES, Ordering::Relaxed),
+        Support::TooOld => PROBE.store(PROBE_TOO_OLD, Ordering::Relaxed),
+        Support::Unknown(_) => {}
+    }
+    answer
+}
+
+/// The kernel's verdict for `fd`, with `name` as argv[0] (may be NULL).
+///
+/// `Err(ENOSYS)` means the kernel lacks the feature; with `emulate` the
+/// library's approximation answers instead (see `emulate`).
+pub fn check_fd(fd: c_int, name: *const c_char, emulate: bool) -> Result<(), Errno> {
+    match kernel_check(fd, &CheckArgs::new(name)) {
+        Err(libc::EINVAL) if support() == Support::TooOld => {
+            if emulate {
+                emulate::check(fd)
+            } else {
+                Err(libc::ENOSYS)
+            }
+        }
+        verdict => verdict,
+    }
+}
+
+/// One check, EINTR retried, run where it cannot disturb other threads.
+fn kernel_check(fd: c_int, args: &CheckArgs) -> Result<(), Errno> {
+    if is_single_threaded() {
+        retrying_eintr(fd, args)
+    } else {
+        check_in_child(fd, args)
+    }
+}
+
+fn retrying_eintr(fd: c_int, args: &CheckArgs) -> Result<(), Errno> {
+    let mut verdict = sys::execve_check(fd, args);
+    for _ in 0..MAX_EINTR_RETRIES {
+        if verdict != Err(libc::EINTR) {
+            break;
+        }
+        verdict = sys::execve_check(fd, args);
+    }
+    verdict
+}
+
+/// True only when the process certainly has one thread. glibc (>= 2.32)
+/// keeps `__libc_single_threaded` nonzero until the first thread is created;
+/// reading it is free. Elsewhere, assume threads (the safe, slower path).
+#[cfg(target_env = "gnu")]
+fn is_single_threaded() -> bool {
+    extern "C" {
+        static __libc_single_threaded: c_char;
+    }
+    // SAFETY: a byte glibc owns and keeps valid for the life of the process.
+    unsafe { std::ptr::read_volatile(&raw const __libc_single_threaded) != 0 }
+}
+
+#[cfg(not(target_env = "gnu"))]
+fn is_single_threaded() -> bool {
+    false
+}
+
+/// Stack for the check child: it runs one raw syscall loop, nothing more.
+const CHILD_STACK_SIZE: usize = 8192;
+
+#[repr(C, align(16))]
+struct ChildStack([u8; CHILD_STACK_SIZE]);
+
+/// What the child needs; it lives on the (suspended) caller's stack.
+struct ChildJob<'a> {
+    fd: c_int,
+    args: &'a CheckArgs,
+}
+
+/// Runs in the child. Its exit status carries the verdict (0 or the errno):
+/// an exit status survives even where vfork becomes fork (e.g. valgrind),
+/// where a write to shared memory would be lost.
+extern "C" fn child_main(job: *mut c_void) -> c_int {
+    // SAFETY: `job` points to the ChildJob of the caller, suspended by
+    // CLONE_VFORK (or copied into this child by a fork) until this returns.
+    let job = unsafe { &*(job as *const ChildJob) };
+    match retrying_eintr(job.fd, job.args) {
+        Ok(()) => 0,
+        Err(errno) => errno,
+    }
+}
+
+/// Run the check in a `CLONE_VM | CLONE_VFORK | CLONE_FILES` child.
+///
+/// The child shares memory and the fd table but has its own `fs_struct` (no
+/// `CLONE_FS`) and its own thread group (no `CLONE_THREAD`, so its own
+/// `cred_guard_mutex`); it inherits the calling thread's credentials, so
+/// securebits, Landlock domain, seccomp filters and LSM labels are the same.
+/// It sends no exit signal, so a SIGCHLD handler or `waitpid(-1)` in the host
+/// program never sees it. All signals are blocked around it, as in
+/// `posix_spawn`: no handler may run on the child's borrowed stack.
+fn check_in_child(fd: c_int, args: &CheckArgs) -> Result<(), Errno> {
+    let mut stack = ChildStack([0; CHILD_STACK_SIZE]);
+    let mut job = ChildJob { fd, args };
+    let mut all: libc::sigset_t = unsafe { std::mem::zeroed() };
+    let mut saved: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: valid sigset pointers; sigfillset cannot fail on a valid set.
+    unsafe {
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut saved);
+    }
+    // SAFETY: the stack top is 16-byte aligned and inside `stack`, which
+    // outlives the child (CLONE_VFORK suspends us until it exits); the child
+    // only reads `job` and makes raw syscalls.
+    let pid = unsafe {
+        libc::clone(
+            child_main,
+            stack.0.as_mut_ptr().add(CHILD_STACK_SIZE) as *mut c_void,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_FILES,
+            &mut job as *mut ChildJob as *mut c_void,
+        )
+    };
+    let verdict = if pid < 0 {
+        Err(sys::last_errno())
+    } else {
+        reap(pid)
+    };
+    // SAFETY: restores the mask saved above.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &saved, std::ptr::null_mut()) };
+    verdict
+}
+
+/// Wait for the check child and turn its exit status into the verdict.
+fn reap(pid: libc::pid_t) -> Result<(), Errno> {
+    let mut status: c_int = 0;
+    loop {
+        // SAFETY: `status` is a valid out-pointer.
+        let ret = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+        if ret == pid {
+            break;
+        }
+        match sys::last_errno() {
+            libc::EINTR => continue,
+            // Somebody else reaped our child (waitpid(-1, __WALL) in another
+            // thread): the verdict is lost, so the check failed.
+            errno => return Err(errno),
+        }
+    }
+    match (libc::WIFEXITED(status), libc::WEXITSTATUS(status)) {
+        (true, 0) => Ok(()),
+        (true, errno) => Err(errno),
+        // Killed by a signal (SIGKILL, the OOM killer): no verdict.
+        _ => Err(libc::ECHILD),
+    }
+}

@@ -1,0 +1,119 @@
+//! execcheck: let script interpreters obey the Linux kernel's execution policy.
+//!
+//! Since Linux 6.14, `execveat(fd, "", ..., AT_EMPTY_PATH | AT_EXECVE_CHECK)`
+//! tells a program whether the kernel would execute a file (DAC, `noexec`
+//! mounts, IMA, IPE, Landlock, SELinux) without executing it, and two
+//! securebits tell interpreters to refuse scripts that fail that check
+//! ([`Policy::RESTRICT_FILE`]) and inline code ([`Policy::DENY_INTERACTIVE`]).
+//!
+//! An interpreter calls [`allow_file`] (or [`open`]) for every file it is
+//! about to interpret, and [`allow_interactive`] before running code from its
+//! command line, the environment or a stream. The same API is exported to C
+//! as `exec_*` (see `include/execcheck.h`).
+//!
+//! Every function is thread-safe, allocation-free and lock-free; the errors
+//! are the kernel's (`EACCES`, `ETXTBSY`, `EBADF`, ...) as [`io::Error`]s.
+
+mod check;
+mod emulate;
+mod ffi;
+mod policy;
+mod sys;
+
+pub use policy::{Policy, Source};
+
+use std::ffi::CStr;
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+
+bitflags::bitflags! {
+    /// Options for [`check_fd`].
+    #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+    pub struct CheckFlags: u32 {
+        /// On a kernel without `AT_EXECVE_CHECK`, approximate the check from
+        /// file metadata (file type, `noexec`, exec permission for the
+        /// effective ids) instead of failing with `ENOSYS`. The approximation
+        /// cannot see LSMs (IMA, IPE, Landlock, SELinux) nor `ETXTBSY`.
+        const EMULATE = 1 << 0;
+    }
+}
+
+/// The library's version, from Cargo.toml.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION_CSTR: &CStr =
+    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(version) => version,
+        Err(_) => panic!("the version contains a NUL"),
+    };
+
+fn io_result(result: Result<(), sys::Errno>) -> io::Result<()> {
+    result.map_err(io::Error::from_raw_os_error)
+}
+
+/// The kernel's verdict: `Ok` if it would execute the file open at `fd`.
+/// On a kernel without the feature: `ENOSYS`, or the approximation with
+/// [`CheckFlags::EMULATE`].
+pub fn check_fd(fd: BorrowedFd<'_>, flags: CheckFlags) -> io::Result<()> {
+    let emulate = flags.contains(CheckFlags::EMULATE);
+    io_result(check::check_fd(fd.as_raw_fd(), std::ptr::null(), emulate))
+}
+
+/// Does the running kernel have `AT_EXECVE_CHECK` (Linux >= 6.14)?
+pub fn is_supported() -> bool {
+    check::support() == check::Support::Yes
+}
+
+impl Policy {
+    /// The effective policy: the calling thread's exec securebits, plus the
+    /// bits forced with [`Policy::force`].
+    pub fn current() -> io::Result<Policy> {
+        policy::current().map_err(io::Error::from_raw_os_error)
+    }
+
+    /// Make the calling thread's exec securebits exactly `self` (inherited by
+    /// children and across exec). `EPERM` if a locked bit would change,
+    /// `ENOSYS` on a kernel without the feature.
+    pub fn install(self) -> io::Result<()> {
+        io_result(policy::set(self.bits()))
+    }
+
+    /// Behave, in this process and for good, as if these bits were set
+    /// (hardened builds). Only `RESTRICT_FILE` and `DENY_INTERACTIVE`.
+    pub fn force(self) -> io::Result<()> {
+        io_result(policy::force(self.bits()))
+    }
+}
+
+/// Call for every file about to be interpreted, on the fd that will be read.
+/// Always checks; `Err` only when `RESTRICT_FILE` is in effect and the check
+/// failed. `name` is only the check's argv[0].
+pub fn allow_file(fd: BorrowedFd<'_>, name: Option<&CStr>) -> io::Result<()> {
+    let name = name.map_or(std::ptr::null(), CStr::as_ptr);
+    io_result(policy::allow_file(fd.as_raw_fd(), name))
+}
+
+/// Call before running inline code. `fd` is the stream for
+/// [`Source::Stream`] and is ignored otherwise.
+pub fn allow_interactive(source: Source, fd: Option<BorrowedFd<'_>>) -> io::Result<()> {
+    let fd = fd.map_or(-1, |fd| fd.as_raw_fd());
+    io_result(policy::allow_interactive(source as libc::c_int, fd))
+}
+
+/// Open `path` for reading (close-on-exec) and apply [`allow_file`] to it.
+pub fn open(path: &CStr) -> io::Result<OwnedFd> {
+    open_raw(libc::AT_FDCWD, path)
+}
+
+/// Like [`open`], relative to the directory open at `dir`.
+pub fn open_at(dir: BorrowedFd<'_>, path: &CStr) -> io::Result<OwnedFd> {
+    open_raw(dir.as_raw_fd(), path)
+}
+
+fn open_raw(dirfd: libc::c_int, path: &CStr) -> io::Result<OwnedFd> {
+    // SAFETY: `path` is a valid C string.
+    match unsafe { policy::open(dirfd, path.as_ptr()) } {
+        // SAFETY: a fresh fd that nothing else owns.
+        Ok(fd) => Ok(unsafe { OwnedFd::from_raw_fd(fd) }),
+        Err(errno) => Err(io::Error::from_raw_os_error(errno)),
+    }
+}

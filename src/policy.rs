@@ -1,0 +1,161 @@
+//! The policy: the exec securebits, the forced bits, and the interpreter's
+//! table (what to do with a file, with inline code, with a stream).
+//!
+//! | RESTRICT_FILE | DENY_INTERACTIVE | files          | argv/env code | stream (regular file / other) |
+//! |---------------|------------------|----------------|---------------|-------------------------------|
+//! | 0             | 0                | check, ignore  | allowed       | allowed / allowed             |
+//! | 1             | 0                | check, enforce | allowed       | allowed / allowed             |
+//! | 0             | 1                | check, ignore  | refused       | check, enforce / refused      |
+//! | 1             | 1                | check, enforce | refused       | check, enforce / refused      |
+
+use crate::check::{self, Support};
+use crate::sys::{self, Errno};
+use bitflags::bitflags;
+use libc::{c_char, c_int, c_long};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+bitflags! {
+    /// The effective exec policy. Bit `n` is securebit `n + 8`.
+    #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+    pub struct Policy: u32 {
+        /// Refuse script files the kernel would not execute.
+        const RESTRICT_FILE = 1 << 0;
+        /// `RESTRICT_FILE` can no longer change.
+        const RESTRICT_FILE_LOCKED = 1 << 1;
+        /// Refuse inline code (argv, environment, pipes, terminals).
+        const DENY_INTERACTIVE = 1 << 2;
+        /// `DENY_INTERACTIVE` can no longer change.
+        const DENY_INTERACTIVE_LOCKED = 1 << 3;
+    }
+}
+
+// Policy bit n is securebit n + 8: the mapping is one shift.
+const _: () = {
+    const fn secbit(p: Policy) -> c_long {
+        (p.bits() as c_long) << sys::SECBIT_EXEC_SHIFT
+    }
+    assert!(secbit(Policy::RESTRICT_FILE) == sys::SECBIT_EXEC_RESTRICT_FILE);
+    assert!(secbit(Policy::RESTRICT_FILE_LOCKED) == sys::SECBIT_EXEC_RESTRICT_FILE_LOCKED);
+    assert!(secbit(Policy::DENY_INTERACTIVE) == sys::SECBIT_EXEC_DENY_INTERACTIVE);
+    assert!(secbit(Policy::DENY_INTERACTIVE_LOCKED) == sys::SECBIT_EXEC_DENY_INTERACTIVE_LOCKED);
+    assert!(secbit(Policy::all()) == sys::SECBIT_EXEC_MASK);
+};
+
+/// Where inline (interactive) code comes from.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum Source {
+    /// Code given on the command line (`-c`, `-e`).
+    Argument = 1,
+    /// Code taken from environment variables.
+    Environment = 2,
+    /// Code read from a descriptor that is not a named script: stdin, a
+    /// pipe, a terminal or REPL.
+    Stream = 3,
+}
+
+impl Source {
+    /// The source with this C value, if any.
+    pub fn from_raw(value: c_int) -> Option<Source> {
+        match value {
+            1 => Some(Source::Argument),
+            2 => Some(Source::Environment),
+            3 => Some(Source::Stream),
+            _ => None,
+        }
+    }
+}
+
+/// Bits a hardened build may force on; they can never be cleared.
+static FORCED: AtomicU32 = AtomicU32::new(0);
+
+/// The effective policy: the calling thread's securebits OR the forced bits.
+pub fn current() -> Result<Policy, Errno> {
+    let bits = sys::get_securebits()?;
+    let kernel = ((bits & sys::SECBIT_EXEC_MASK) >> sys::SECBIT_EXEC_SHIFT) as u32;
+    Ok(Policy::from_bits_truncate(
+        kernel | FORCED.load(Ordering::Relaxed),
+    ))
+}
+
+/// Make the calling thread's four exec securebits exactly `bits`.
+pub fn set(bits: u32) -> Result<(), Errno> {
+    let wanted = Policy::from_bits(bits).ok_or(libc::EINVAL)?;
+    if check::support() == Support::TooOld {
+        return Err(libc::ENOSYS);
+    }
+    let old = sys::get_securebits()?;
+    let new =
+        (old & !sys::SECBIT_EXEC_MASK) | ((wanted.bits() as c_long) << sys::SECBIT_EXEC_SHIFT);
+    if new == old {
+        // The kernel answers EPERM to unprivileged callers even for a no-op.
+        return Ok(());
+    }
+    sys::set_securebits(new)
+}
+
+/// Force `RESTRICT_FILE` and/or `DENY_INTERACTIVE` on for this process, for
+/// good, without touching the kernel's bits.
+pub fn force(bits: u32) -> Result<(), Errno> {
+    let forceable = Policy::RESTRICT_FILE | Policy::DENY_INTERACTIVE;
+    match Policy::from_bits(bits) {
+        Some(p) if forceable.contains(p) => {
+            FORCED.fetch_or(p.bits(), Ordering::Relaxed);
+            Ok(())
+        }
+        _ => Err(libc::EINVAL),
+    }
+}
+
+/// May the interpreter run the file open at `fd`? Always checks (the kernel's
+/// audit trail depends on it); refuses only under `RESTRICT_FILE`.
+pub fn allow_file(fd: c_int, name: *const c_char) -> Result<(), Errno> {
+    // Enforced on a kernel without the feature (only possible through
+    // `force`), the emulation decides; otherwise the kernel does.
+    let enforced = current()?.contains(Policy::RESTRICT_FILE);
+    let verdict = check::check_fd(fd, name, enforced);
+    if enforced {
+        verdict
+    } else {
+        Ok(())
+    }
+}
+
+/// May the interpreter run code from `source`? `fd` matters for `Stream` only.
+pub fn allow_interactive(source: c_int, fd: c_int) -> Result<(), Errno> {
+    let source = Source::from_raw(source).ok_or(libc::EINVAL)?;
+    if !current()?.contains(Policy::DENY_INTERACTIVE) {
+        return Ok(());
+    }
+    match source {
+        Source::Argument | Source::Environment => Err(libc::EACCES),
+        Source::Stream => {
+            // Only a regular file can be a script; a pipe or a terminal is a
+            // person or a program typing code.
+            if sys::fstat(fd)?.st_mode & libc::S_IFMT != libc::S_IFREG {
+                return Err(libc::EACCES);
+            }
+            check::check_fd(fd, std::ptr::null(), true)
+        }
+    }
+}
+
+/// Open `path` (relative to `dirfd`) for reading and apply `allow_file` to
+/// the very fd that will be read. Nothing stays open on refusal.
+///
+/// # Safety
+/// `path` must be NULL or a valid NUL-terminated string.
+pub unsafe fn open(dirfd: c_int, path: *const c_char) -> Result<c_int, Errno> {
+    if path.is_null() {
+        return Err(libc::EFAULT);
+    }
+    // SAFETY: `path` is non-NULL and, by contract, NUL-terminated.
+    let fd = unsafe { sys::open_read(dirfd, path)? };
+    match allow_file(fd, path) {
+        Ok(()) => Ok(fd),
+        Err(errno) => {
+            sys::close(fd);
+            Err(errno)
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! The raw system calls, and nothing else.
+//!
+//! Every function here is a thin, allocation-free wrapper that returns the
+//! kernel's answer as `Result<_, Errno>`. Policy and fallbacks live elsewhere.
+
+use libc::{c_char, c_int, c_long};
+
+/// A positive errno value, as the kernel reports it.
+pub type Errno = c_int;
+
+/// `AT_EXECVE_CHECK` (Linux >= 6.14): run every check of an exec, execute nothing.
+pub const AT_EXECVE_CHECK: c_int = 0x10000;
+
+/// The four exec securebits (include/uapi/linux/securebits.h, Linux >= 6.14).
+pub const SECBIT_EXEC_RESTRICT_FILE: c_long = 1 << 8;
+pub const SECBIT_EXEC_RESTRICT_FILE_LOCKED: c_long = 1 << 9;
+pub const SECBIT_EXEC_DENY_INTERACTIVE: c_long = 1 << 10;
+pub const SECBIT_EXEC_DENY_INTERACTIVE_LOCKED: c_long = 1 << 11;
+/// All four, in their securebits positions.
+pub const SECBIT_EXEC_MASK: c_long = 0xf << 8;
+/// Shift between a securebit and its `Policy` bit.
+pub const SECBIT_EXEC_SHIFT: u32 = 8;
+
+/// The argv a check passes to the kernel: one name. The kernel copies argv and
+/// envp exactly as for a real exec, so anything longer only costs time.
+pub struct CheckArgs {
+    argv: [*const c_char; 2],
+}
+
+/// An empty environment (see `CheckArgs`).
+static EMPTY_ENVP: [usize; 1] = [0];
+
+/// Longest argv[0] passed to the kernel. Past MAX_ARG_STRLEN (32 pages) the
+/// kernel would answer E2BIG, and the name is only cosmetic, so a longer name
+/// is cut to its tail (which keeps the file name) without copying it.
+const MAX_NAME: usize = 4096;
+
+impl CheckArgs {
+    /// `name` must be NUL-terminated and outlive the check; NULL means "".
+    pub fn new(name: *const c_char) -> CheckArgs {
+        let name = if name.is_null() {
+            c"".as_ptr()
+        } else {
+            // SAFETY: the caller guarantees a NUL-terminated string.
+            let len = unsafe { libc::strlen(name) };
+            // SAFETY: the offset stays inside the string, before its NUL.
+            unsafe { name.add(len.saturating_sub(MAX_NAME - 1)) }
+        };
+        CheckArgs {
+            argv: [name, std::ptr::null()],
+        }
+    }
+}
+
+/// One `execveat(fd, "", {name}, {}, AT_EMPTY_PATH | AT_EXECVE_CHECK)`.
+///
+/// Safe to call in a `CLONE_VM` child: a raw syscall, no allocation, no
+/// thread-local state (the errno it leaves behind belongs to the caller).
+pub fn execve_check(fd: c_int, args: &CheckArgs) -> Result<(), Errno> {
+    // SAFETY: the path is a valid empty string, argv and envp are
+    // NULL-terminated arrays of valid strings that outlive the call.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            fd,
+            c"".as_ptr(),
+            args.argv.as_ptr(),
+            EMPTY_ENVP.as_ptr(),
+            libc::AT_EMPTY_PATH | AT_EXECVE_CHECK,
+        )
+    };
+    if ret == 0 {
+        Ok(())
+    } else {
+        Err(last_errno())
+    }
+}
+
+/// `prctl(PR_GET_SECUREBITS)`: the calling thread's securebits.
+pub fn get_securebits() -> Result<c_long, Errno> {
+    // SAFETY: PR_GET_SECUREBITS takes no pointer arguments.
+    let ret = unsafe { libc::prctl(libc::PR_GET_SECUREBITS, 0, 0, 0, 0) };
+    if ret < 0 {
+        Err(last_errno())
+    } else {
+        Ok(ret as c_long)
+    }
+}
+
+/// `prctl(PR_SET_SECUREBITS, bits)`: changes the calling thread only.
+pub fn set_securebits(bits: c_long) -> Result<(), Errno> {
+    // SAFETY: PR_SET_SECUREBITS takes a plain integer.
+    let ret = unsafe { libc::prctl(libc::PR_SET_SECUREBITS, bits, 0, 0, 0) };
+    if ret < 0 {
+        Err(last_errno())
+    } else {
+        Ok(())
+    }
+}
+
+/// `fstat(fd)`.
+pub fn fstat(fd: c_int) -> Result<libc::stat, Errno> {
+    // SAFETY: an all-zero `stat` is a valid value; the kernel fills it in.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is a valid, writable `stat`.
+    if unsafe { libc::fstat(fd, &mut st) } == 0 {
+        Ok(st)
+    } else {
+        Err(last_errno())
+    }
+}
+
+/// The `ST_*` mount flags of the filesystem holding `fd` (`fstatvfs`).
+pub fn mount_flags(fd: c_int) -> Result<libc::c_ulong, Errno> {
+    // SAFETY: an all-zero `statvfs` is a valid value; the kernel fills it in.
+    let mut svfs: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `svfs` is a valid, writable `statvfs`.
+    if unsafe { libc::fstatvfs(fd, &mut svfs) } == 0 {
+        Ok(svfs.f_flag)
+    } else {
+        Err(last_errno())
+    }
+}
+
+/// Exec permission of the file at `fd` for the caller's *effective* ids
+/// (`faccessat2(fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS)`, Linux >= 5.8).
+pub fn may_exec_effective(fd: c_int) -> Result<(), Errno> {
+    // SAFETY: a raw syscall with a valid empty path.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_faccessat2,
+            fd,
+            c"".as_ptr(),
+            libc::X_OK,
+            libc::AT_EMPTY_PATH | libc::AT_EACCESS,
+        )
+    };
+    if ret == 0 {
+        Ok(())
+    } else {
+        Err(last_errno())
+    }
+}
+
+/// `openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY)`.
+///
+/// # Safety
+/// `path` must be a valid NUL-terminated string.
+pub unsafe fn open_read(dirfd: c_int, path: *const c_char) -> Result<c_int, Errno> {
+    loop {
+        // SAFETY: the caller guarantees `path`.
+        let fd = unsafe {
+            libc::openat(
+                dirfd,
+                path,
+                libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY,
+            )
+        };
+        match fd {
+            -1 if last_errno() == libc::EINTR => continue,
+            -1 => return Err(last_errno()),
+            fd => return Ok(fd),
+        }
+    }
+}
+
+/// `close(fd)`, ignoring the result: used only on fds we opened and refuse.
+pub fn close(fd: c_int) {
+    // SAFETY: closing an fd this library opened and owns.
+    unsafe { libc::close(fd) };
+}
+
+/// The calling thread's errno.
+pub fn last_errno() -> Errno {
+    // SAFETY: __errno_location always returns this thread's errno slot.
+    unsafe { *libc::__errno_location() }
+}
+
+/// Set the calling thread's errno (used to give it back to C callers intact).
+pub fn set_errno(value: Errno) {
+    // SAFETY: __errno_location always returns this thread's errno slot.
+    unsafe { *libc::__errno_location() = value };
+}
