@@ -147,3 +147,24 @@ pub unsafe extern "C" fn exec_policy_open(
         unsafe { policy::open(dirfd, path) }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_a_refusal_and_errno_survives() {
+        sys::set_errno(libc::ERANGE);
+        let ret = guard(|| panic!("a bug inside a check"));
+        assert_eq!(ret, -libc::ENOTRECOVERABLE);
+        assert_eq!(sys::last_errno(), libc::ERANGE);
+    }
+
+    #[test]
+    fn errors_are_negated_and_errno_survives_them() {
+        sys::set_errno(libc::ERANGE);
+        assert_eq!(exec_check_fd(-1, 0), -libc::EBADF);
+        assert_eq!(sys::last_errno(), libc::ERANGE);
+        assert_eq!(guard(|| Ok(7)), 7);
+    }
+}
