@@ -41,7 +41,7 @@ fn declared_functions(header: &str) -> Vec<String> {
         .filter_map(|l| {
             l.split('(')
                 .next()?
-                .split(|c: char| c == ' ' || c == '*')
+                .split([' ', '*'])
                 .next_back()
                 .map(String::from)
         })
