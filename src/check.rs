@@ -193,6 +193,7 @@ fn check_in_child(fd: c_int, args: &CheckArgs) -> Result<(), Errno> {
 /// Wait for the check child and turn its exit status into the verdict.
 fn reap(pid: libc::pid_t) -> Result<(), Errno> {
     let mut status: c_int = 0;
+    let mut interrupted = 0;
     loop {
         // SAFETY: `status` is a valid out-pointer.
         let ret = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
@@ -200,7 +201,8 @@ fn reap(pid: libc::pid_t) -> Result<(), Errno> {
             break;
         }
         match sys::last_errno() {
-            libc::EINTR => continue,
+            // Bounded: a seccomp filter may answer EINTR forever.
+            libc::EINTR if interrupted < MAX_EINTR_RETRIES => interrupted += 1,
             // Somebody else reaped our child (waitpid(-1, __WALL) in another
             // thread): the verdict is lost, so the check failed.
             errno => return Err(errno),

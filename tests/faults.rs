@@ -117,6 +117,7 @@ const FAULTS: &[Fault] = &[
     Fault::Clone(libc::ENOMEM),
     Fault::Clone(libc::EPERM),
     Fault::Wait(libc::ECHILD),
+    Fault::Wait(libc::EINTR),
     Fault::Wait(libc::EPERM),
     Fault::KillCheck,
     Fault::Open(libc::EACCES),
