@@ -11,12 +11,9 @@
 //!   which has its own `fs_struct` and the calling thread's credentials.
 
 use crate::emulate;
-use crate::sys::{self, CheckArgs, Errno};
+use crate::sys::{self, CheckArgs, Errno, MAX_EINTR_RETRIES};
 use libc::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicU8, Ordering};
-
-/// How many times an EINTR from the kernel is retried before it is reported.
-const MAX_EINTR_RETRIES: u32 = 8;
 
 /// What the kernel says about `AT_EXECVE_CHECK`, once known.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -8,6 +8,10 @@ use libc::{c_char, c_int, c_long};
 /// A positive errno value, as the kernel reports it.
 pub type Errno = c_int;
 
+/// How many times an EINTR from the kernel is retried before it is reported
+/// (bounded: a seccomp filter may answer EINTR forever).
+pub const MAX_EINTR_RETRIES: u32 = 8;
+
 /// `AT_EXECVE_CHECK` (Linux >= 6.14): run every check of an exec, execute nothing.
 pub const AT_EXECVE_CHECK: c_int = 0x10000;
 
@@ -159,6 +163,7 @@ pub fn may_exec_effective(fd: c_int) -> Result<(), Errno> {
 /// # Safety
 /// `path` must be a valid NUL-terminated string.
 pub unsafe fn open_read(dirfd: c_int, path: *const c_char) -> Result<c_int, Errno> {
+    let mut interrupted = 0;
     loop {
         // SAFETY: the caller guarantees `path`.
         let fd = unsafe {
@@ -169,7 +174,9 @@ pub unsafe fn open_read(dirfd: c_int, path: *const c_char) -> Result<c_int, Errn
             )
         };
         match fd {
-            -1 if last_errno() == libc::EINTR => continue,
+            -1 if last_errno() == libc::EINTR && interrupted < MAX_EINTR_RETRIES => {
+                interrupted += 1
+            }
             -1 => return Err(last_errno()),
             fd => return Ok(fd),
         }

@@ -120,6 +120,7 @@ const FAULTS: &[Fault] = &[
     Fault::Wait(libc::EINTR),
     Fault::Wait(libc::EPERM),
     Fault::KillCheck,
+    Fault::Open(libc::EINTR),
     Fault::Open(libc::EACCES),
     Fault::Open(libc::EMFILE),
     Fault::Stat(libc::EIO),
