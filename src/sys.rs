@@ -126,6 +126,18 @@ pub fn stat(path: &std::ffi::CStr) -> Result<libc::stat, Errno> {
     }
 }
 
+/// `uname()`'s release field, NUL-terminated (e.g. "6.18.4-amd64").
+pub fn kernel_release() -> Result<[c_char; 65], Errno> {
+    // SAFETY: an all-zero `utsname` is a valid value; the kernel fills it in.
+    let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `uts` is a valid, writable `utsname`.
+    if unsafe { libc::uname(&mut uts) } == 0 {
+        Ok(uts.release)
+    } else {
+        Err(last_errno())
+    }
+}
+
 /// The `ST_*` mount flags of the filesystem holding `fd` (`fstatvfs`).
 pub fn mount_flags(fd: c_int) -> Result<libc::c_ulong, Errno> {
     // SAFETY: an all-zero `statvfs` is a valid value; the kernel fills it in.

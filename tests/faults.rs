@@ -110,6 +110,8 @@ const FAULTS: &[Fault] = &[
     Fault::Execveat(libc::EINTR),
     Fault::Execveat(libc::ENOMEM),
     Fault::Execveat(libc::EAGAIN),
+    Fault::Execveat(libc::EINVAL),
+    Fault::CheckFlag(libc::EINVAL),
     Fault::CheckFlag(libc::EPERM),
     Fault::GetSecurebits(libc::EPERM),
     Fault::GetSecurebits(libc::EINVAL),
