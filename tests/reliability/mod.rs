@@ -32,6 +32,7 @@ pub enum Ending {
 /// Run `body` in a forked child with `deadline` to finish. What it returns
 /// comes back as `Reported`; a panic in it is `Exited(101)`.
 pub fn in_child_reporting(deadline: Duration, body: impl FnOnce() -> Vec<i32>) -> Ending {
+    report_child_panics();
     let (mut reader, writer) = pipe();
     // SAFETY: the child only runs `body` and leaves with _exit.
     let pid = unsafe { libc::fork() };
@@ -68,6 +69,39 @@ pub fn in_child_reporting(deadline: Duration, body: impl FnOnce() -> Vec<i32>) -
             .map(|b| i32::from_ne_bytes(b.try_into().unwrap()))
             .collect(),
     )
+}
+
+/// Make panics in forked children go straight to fd 2: the harness's output
+/// capture dies with the child. Installed once in the parent, because a
+/// child forked while another test thread held the hook's lock (panicking)
+/// would deadlock installing it.
+fn report_child_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let parent = std::process::id();
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::process::id() == parent {
+                return default(info);
+            }
+            let msg = format!("child panicked: {info}\n");
+            // SAFETY: writing a buffer we own to fd 2.
+            unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
+        }));
+    });
+}
+
+/// Run `body` (assertions) in a forked child that must finish in `deadline`.
+pub fn in_child_within(deadline: Duration, body: impl FnOnce()) {
+    let ending = in_child_reporting(deadline, || {
+        body();
+        Vec::new()
+    });
+    assert_eq!(
+        ending,
+        Ending::Reported(Vec::new()),
+        "the child failed (above)"
+    );
 }
 
 /// Wait for `pid` until `deadline`, then kill it.
