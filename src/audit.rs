@@ -609,6 +609,8 @@ mod tests {
     /// whole registration, and re-registering a pair allocates nothing new.
     #[test]
     fn handler_swaps_race_with_events() {
+        let reporters = AtomicUsize::new(2);
+        set_handler(Some(count), 1 as *mut c_void).unwrap();
         std::thread::scope(|scope| {
             for _ in 0..2 {
                 scope.spawn(|| {
@@ -622,16 +624,16 @@ mod tests {
                         name: std::ptr::null(),
                     };
                     for _ in 0..20_000 {
-                        let registration = CURRENT.load(Ordering::Acquire);
-                        if !registration.is_null() {
-                            report(&failure, 0, registration);
-                        }
+                        report(&failure, 0, CURRENT.load(Ordering::Acquire));
                     }
+                    reporters.fetch_sub(1, Ordering::Relaxed);
                 });
             }
-            for round in 0..20_000usize {
-                let data = (round % 2 + 1) as *mut c_void;
-                set_handler(Some(count), data).unwrap();
+            // Swap for as long as the reporters run.
+            let mut round = 0usize;
+            while reporters.load(Ordering::Relaxed) > 0 {
+                round += 1;
+                set_handler(Some(count), (round % 2 + 1) as *mut c_void).unwrap();
             }
         });
         set_handler(None, std::ptr::null_mut()).unwrap();
@@ -642,6 +644,6 @@ mod tests {
             node = unsafe { (*node).next };
         }
         assert_eq!(registrations, 2);
-        assert!(SEEN.load(Ordering::Relaxed) > 0);
+        assert!(SEEN.load(Ordering::Relaxed) >= 40_000);
     }
 }
