@@ -94,11 +94,20 @@ fn retrying_eintr(fd: c_int, args: &CheckArgs) -> Result<(), Errno> {
     verdict
 }
 
-/// True only when the process certainly has one thread. glibc (>= 2.32)
-/// keeps `__libc_single_threaded` nonzero until the first thread is created;
-/// reading it is free. Elsewhere, assume threads (the safe, slower path).
-#[cfg(target_env = "gnu")]
+/// True only when the process certainly has one thread.
+///
+/// glibc (>= 2.32) keeps `__libc_single_threaded` nonzero until the first
+/// thread is created; reading it is free. It never goes back, so a process
+/// that had threads (or a child forked from one) asks the kernel: the link
+/// count of `/proc/self/task` is the number of threads + 2 (~2 us). With only
+/// this thread alive, nobody else can start one during the check. Any doubt
+/// (no /proc, another libc) means "threads": the safe, slower path.
 fn is_single_threaded() -> bool {
+    glibc_single_threaded() || task_count() == Some(1)
+}
+
+#[cfg(target_env = "gnu")]
+fn glibc_single_threaded() -> bool {
     extern "C" {
         static __libc_single_threaded: c_char;
     }
@@ -107,8 +116,13 @@ fn is_single_threaded() -> bool {
 }
 
 #[cfg(not(target_env = "gnu"))]
-fn is_single_threaded() -> bool {
+fn glibc_single_threaded() -> bool {
     false
+}
+
+fn task_count() -> Option<libc::nlink_t> {
+    let st = sys::stat(c"/proc/self/task").ok()?;
+    st.st_nlink.checked_sub(2)
 }
 
 /// Stack for the check child: it runs one raw syscall loop, nothing more.

@@ -110,6 +110,18 @@ pub fn fstat(fd: c_int) -> Result<libc::stat, Errno> {
     }
 }
 
+/// `stat(path)`.
+pub fn stat(path: &std::ffi::CStr) -> Result<libc::stat, Errno> {
+    // SAFETY: an all-zero `stat` is a valid value; the kernel fills it in.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid C string and a valid, writable `stat`.
+    if unsafe { libc::stat(path.as_ptr(), &mut st) } == 0 {
+        Ok(st)
+    } else {
+        Err(last_errno())
+    }
+}
+
 /// The `ST_*` mount flags of the filesystem holding `fd` (`fstatvfs`).
 pub fn mount_flags(fd: c_int) -> Result<libc::c_ulong, Errno> {
     // SAFETY: an all-zero `statvfs` is a valid value; the kernel fills it in.
