@@ -207,11 +207,11 @@ int exec_policy_open(int dirfd, const char *path, unsigned int flags);
  * before it returns. NULL stops the events. Independent of EXECCHECK_LOG
  * (both may be active); events can never change a verdict.
  *
- * Thread-safe and lock-free: a check running in another thread may still
- * call the previous handler after this returns, so keep its `data` valid.
- * The handler must not unwind and should not itself fail a check. Each
- * distinct (handler, data) pair keeps a few bytes allocated for the life of
- * the process. Returns 0, or -ENOMEM.
+ * Thread-safe, lock-free, no allocation: a check running in another thread
+ * may still call the previous handler after this returns, so keep its `data`
+ * valid. The handler must not unwind and should not itself fail a check.
+ * A process can register 16 distinct (handler, data) pairs (registering one
+ * again is free). Returns 0, or -ENOSPC past that.
  */
 int exec_log_set_handler(exec_log_handler handler, void *data);
 
