@@ -77,14 +77,18 @@ fn scripts() -> (Scratch, String, String) {
 }
 
 /// The interpreter's stdout, as lines (raw names may hold newlines, so the
-/// expectation is joined rather than the output split).
+/// expectation is joined rather than the output split), ending with the
+/// count of allocations made inside the library: none, logging or not.
 fn expect_stdout(output: &Output, lines: &[String]) {
-    assert_eq!(
-        stdout(output),
-        lines
-            .iter()
-            .map(|line| format!("{line}\n"))
-            .collect::<String>()
+    let expected: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    assert_eq!(stdout(output), expected + "allocations: 0\n");
+}
+
+fn no_allocations(output: &Output) {
+    assert!(
+        stdout(output).ends_with("allocations: 0\n"),
+        "{}",
+        stdout(output)
     );
 }
 
@@ -100,6 +104,7 @@ fn nothing_is_logged_when_unset() {
         assert_exit(&output, 0);
         assert_eq!(stderr(&output), "", "policy {policy:?}");
         assert!(stdout(&output).contains("inline: "), "{}", stdout(&output));
+        no_allocations(&output);
     }
     let output = interp(Run {
         log: Some(""),
@@ -240,6 +245,29 @@ fn handlers_receive_events() {
     );
     assert!(stdout(&output).contains(&format!("open {plain}: -13")));
     assert_eq!(stderr(&output).lines().count(), 2, "{}", stderr(&output));
+    no_allocations(&output);
+}
+
+#[test]
+fn the_allocation_count_counts() {
+    let output = interp(Run {
+        log: None,
+        policy: &[],
+        args: &["--allocate"],
+    });
+    assert_eq!(stdout(&output), "allocations: 1\n");
+}
+
+#[test]
+fn sixteen_handler_registrations_then_enospc() {
+    let output = interp(Run {
+        log: None,
+        policy: &[],
+        args: &["--handler-limit"],
+    });
+    let zeros = " 0".repeat(16);
+    let expected = format!("handler-limit:{zeros} -{}, again: 0", libc::ENOSPC);
+    expect_stdout(&output, &[expected]);
 }
 
 #[test]
@@ -297,6 +325,7 @@ fn syslog_gets_one_datagram_per_failure() {
             usize::from(log.contains("stderr")),
             "{log}"
         );
+        no_allocations(&output);
     }
 }
 
