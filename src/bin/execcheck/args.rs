@@ -10,6 +10,16 @@ pub struct Spec<O> {
     pub option: O,
 }
 
+impl<O> Spec<O> {
+    pub const fn new(short: Option<char>, long: &'static str, option: O) -> Spec<O> {
+        Spec {
+            short,
+            long,
+            option,
+        }
+    }
+}
+
 /// Options and operands of one command line.
 pub struct Parsed<O> {
     pub options: Vec<O>,
@@ -75,16 +85,8 @@ mod tests {
     }
 
     const SPECS: &[Spec<O>] = &[
-        Spec {
-            short: Some('a'),
-            long: "all",
-            option: O::A,
-        },
-        Spec {
-            short: Some('b'),
-            long: "bee",
-            option: O::B,
-        },
+        Spec::new(Some('a'), "all", O::A),
+        Spec::new(Some('b'), "bee", O::B),
     ];
 
     fn os(args: &[&str]) -> Vec<OsString> {

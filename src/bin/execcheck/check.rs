@@ -49,31 +49,11 @@ enum Opt {
 }
 
 const SPECS: &[Spec<Opt>] = &[
-    Spec {
-        short: Some('r'),
-        long: "recursive",
-        option: Opt::Recursive,
-    },
-    Spec {
-        short: Some('x'),
-        long: "one-file-system",
-        option: Opt::OneFileSystem,
-    },
-    Spec {
-        short: Some('q'),
-        long: "quiet",
-        option: Opt::Quiet,
-    },
-    Spec {
-        short: None,
-        long: "json",
-        option: Opt::Json,
-    },
-    Spec {
-        short: Some('h'),
-        long: "help",
-        option: Opt::Help,
-    },
+    Spec::new(Some('r'), "recursive", Opt::Recursive),
+    Spec::new(Some('x'), "one-file-system", Opt::OneFileSystem),
+    Spec::new(Some('q'), "quiet", Opt::Quiet),
+    Spec::new(None, "json", Opt::Json),
+    Spec::new(Some('h'), "help", Opt::Help),
 ];
 
 #[derive(Default)]
@@ -209,17 +189,9 @@ fn explain_eacces(fd: BorrowedFd<'_>) -> &'static str {
     if unsafe { libc::fstatvfs(fd, &mut vfs) } == 0 && vfs.f_flag & libc::ST_NOEXEC != 0 {
         return "noexec-mount";
     }
-    // SAFETY: a raw faccessat2 with a valid empty path.
-    let may_exec = unsafe {
-        libc::syscall(
-            libc::SYS_faccessat2,
-            fd,
-            c"".as_ptr(),
-            libc::X_OK,
-            libc::AT_EMPTY_PATH | libc::AT_EACCESS,
-        )
-    };
-    if may_exec != 0 {
+    // SAFETY: a valid C string; glibc passes the flags to faccessat2.
+    let flags = libc::AT_EMPTY_PATH | libc::AT_EACCESS;
+    if unsafe { libc::faccessat(fd, c"".as_ptr(), libc::X_OK, flags) } != 0 {
         return "no-exec-permission";
     }
     "security-module"
@@ -377,46 +349,20 @@ impl<W: Write> Checker<W> {
     fn check_operand(&mut self, operand: &OsString) -> io::Result<()> {
         let path = operand.as_bytes();
         let Ok(name) = CString::new(path) else {
-            return self.record(
-                path,
-                &Verdict::Error {
-                    errno: libc::EINVAL,
-                    reason: "cannot-open",
-                },
-            );
+            return self.error(path, libc::EINVAL, "cannot-open");
         };
         let fd = match open_at(None, &name, libc::O_PATH) {
             Ok(fd) => fd,
-            Err(errno) => {
-                return self.record(
-                    path,
-                    &Verdict::Error {
-                        errno,
-                        reason: "cannot-open",
-                    },
-                )
-            }
+            Err(errno) => return self.error(path, errno, "cannot-open"),
         };
         match fstat(fd.as_fd()) {
             Ok(st) if is_dir(&st) && self.settings.recursive => {
                 match open_at(Some(fd.as_fd()), c".", libc::O_RDONLY | libc::O_DIRECTORY) {
                     Ok(dir) => self.walk(dir.as_fd(), &mut path.to_vec(), st.st_dev),
-                    Err(errno) => self.record(
-                        path,
-                        &Verdict::Error {
-                            errno,
-                            reason: "cannot-read-directory",
-                        },
-                    ),
+                    Err(errno) => self.error(path, errno, "cannot-read-directory"),
                 }
             }
-            Ok(st) if is_dir(&st) => self.record(
-                path,
-                &Verdict::Error {
-                    errno: libc::EISDIR,
-                    reason: "directory-without-r",
-                },
-            ),
+            Ok(st) if is_dir(&st) => self.error(path, libc::EISDIR, "directory-without-r"),
             _ => self.record(path, &verdict(fd.as_fd())),
         }
     }
@@ -431,15 +377,7 @@ impl<W: Write> Checker<W> {
     ) -> io::Result<()> {
         let entries = match read_entries(dir) {
             Ok(entries) => entries,
-            Err(errno) => {
-                return self.record(
-                    path,
-                    &Verdict::Error {
-                        errno,
-                        reason: "cannot-read-directory",
-                    },
-                )
-            }
+            Err(errno) => return self.error(path, errno, "cannot-read-directory"),
         };
         for (name, kind) in entries {
             let parent_len = path.len();
@@ -456,13 +394,7 @@ impl<W: Write> Checker<W> {
                 libc::DT_DIR => self.enter(dir, &name, path, device),
                 libc::DT_REG => match open_at(Some(dir), &name, libc::O_PATH | libc::O_NOFOLLOW) {
                     Ok(fd) => self.record(path, &verdict(fd.as_fd())),
-                    Err(errno) => self.record(
-                        path,
-                        &Verdict::Error {
-                            errno,
-                            reason: "cannot-open",
-                        },
-                    ),
+                    Err(errno) => self.error(path, errno, "cannot-open"),
                 },
                 libc::DT_LNK => self.follow_link(dir, &name, path),
                 _ => {
@@ -490,15 +422,7 @@ impl<W: Write> Checker<W> {
             libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
         ) {
             Ok(sub) => sub,
-            Err(errno) => {
-                return self.record(
-                    path,
-                    &Verdict::Error {
-                        errno,
-                        reason: "cannot-read-directory",
-                    },
-                )
-            }
+            Err(errno) => return self.error(path, errno, "cannot-read-directory"),
         };
         if self.settings.one_file_system
             && fstat(sub.as_fd()).map_or(true, |st| st.st_dev != device)
@@ -525,6 +449,10 @@ impl<W: Write> Checker<W> {
                 Ok(())
             }
         }
+    }
+
+    fn error(&mut self, path: &[u8], errno: i32, reason: &'static str) -> io::Result<()> {
+        self.record(path, &Verdict::Error { errno, reason })
     }
 
     fn record(&mut self, path: &[u8], verdict: &Verdict) -> io::Result<()> {

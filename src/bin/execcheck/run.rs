@@ -39,26 +39,10 @@ enum Opt {
 }
 
 const SPECS: &[Spec<Opt>] = &[
-    Spec {
-        short: Some('f'),
-        long: "restrict-file",
-        option: Opt::RestrictFile,
-    },
-    Spec {
-        short: Some('i'),
-        long: "deny-interactive",
-        option: Opt::DenyInteractive,
-    },
-    Spec {
-        short: None,
-        long: "lock",
-        option: Opt::Lock,
-    },
-    Spec {
-        short: Some('h'),
-        long: "help",
-        option: Opt::Help,
-    },
+    Spec::new(Some('f'), "restrict-file", Opt::RestrictFile),
+    Spec::new(Some('i'), "deny-interactive", Opt::DenyInteractive),
+    Spec::new(None, "lock", Opt::Lock),
+    Spec::new(Some('h'), "help", Opt::Help),
 ];
 
 /// Each bit, its lock, and its name in messages.

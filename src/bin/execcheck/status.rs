@@ -27,16 +27,8 @@ enum Opt {
 }
 
 const SPECS: &[Spec<Opt>] = &[
-    Spec {
-        short: None,
-        long: "json",
-        option: Opt::Json,
-    },
-    Spec {
-        short: Some('h'),
-        long: "help",
-        option: Opt::Help,
-    },
+    Spec::new(None, "json", Opt::Json),
+    Spec::new(Some('h'), "help", Opt::Help),
 ];
 
 const SECURITYFS: &str = "/sys/kernel/security";
