@@ -1,10 +1,13 @@
-/* What loading libexeccheck costs a program: dlopen + the first call, in a
- * fresh process each time (a dlclose/dlopen loop in one process may only
- * bump a reference count), interleaved with a trivial C library so that
- * the machine's noise hits both alike. Prints medians, spread and ratios.
+/* What loading libexeccheck costs a program, in a fresh process each time
+ * (a dlclose/dlopen loop in one process may only bump a reference count),
+ * interleaved so that the machine's noise hits every variant alike:
+ * - dlopen + the first call, against a trivial C library;
+ * - the start of a trivial program (fork, exec, exit, wait) linked with
+ *   nothing, with the shared library, with the static one.
  *
- *   load LIBEXECCHECK.so TRIVIAL.so [ROUNDS]
- *   load --once LIB.so SYMBOL        (the child: prints nanoseconds) */
+ *   load ROUNDS LIBEXECCHECK.so TRIVIAL.so PROG-NONE PROG-SHARED PROG-STATIC
+ *   load --once LIB.so SYMBOL        (the child: prints nanoseconds)
+ * prints CSV: table,variant,unit,median,p10,p90,ratio */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
@@ -33,9 +36,10 @@ static int once(const char *path, const char *symbol)
     return 0;
 }
 
-/* One fresh process; returns the nanoseconds it measured. */
-static long long sample(const char *self, const char *path, const char *symbol)
+/* One fresh process that loads a library; the nanoseconds it measured. */
+static long long sample_dlopen(const char *path, const char *symbol)
 {
+    const char *self = "/proc/self/exe";
     int fds[2];
     if (pipe(fds))
         exit(1);
@@ -57,6 +61,24 @@ static long long sample(const char *self, const char *path, const char *symbol)
     return atoll(buf);
 }
 
+/* One start of a program: fork, exec, exit, wait, timed from outside. */
+static long long sample_start(const char *program)
+{
+    long long start = now_ns();
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(program, program, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "load: %s failed\n", program);
+        exit(1);
+    }
+    return now_ns() - start;
+}
+
 static int cmp(const void *a, const void *b)
 {
     long long x = *(const long long *)a, y = *(const long long *)b;
@@ -64,39 +86,49 @@ static int cmp(const void *a, const void *b)
 }
 
 struct variant {
-    const char *name, *path, *symbol;
+    const char *name, *path, *symbol; /* symbol NULL: start `path` as a program */
     long long *ns;
 };
+
+static void table(const char *title, struct variant *v, size_t n, int rounds)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i].ns = calloc((size_t)rounds, sizeof(long long));
+    for (int r = 0; r < rounds; r++)
+        for (size_t i = 0; i < n; i++)
+            v[i].ns[r] = v[i].symbol ? sample_dlopen(v[i].path, v[i].symbol) : sample_start(v[i].path);
+    double base = 0;
+    for (size_t i = 0; i < n; i++) {
+        qsort(v[i].ns, (size_t)rounds, sizeof(long long), cmp);
+        double median = v[i].ns[rounds / 2] / 1000.0;
+        if (i == 0)
+            base = median;
+        printf("\"%s\",\"%s\",us,%.1f,%.1f,%.1f,%.3f\n", title, v[i].name, median, v[i].ns[rounds / 10] / 1000.0,
+               v[i].ns[rounds * 9 / 10] / 1000.0, median / base);
+        free(v[i].ns);
+    }
+}
 
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "--once") == 0)
         return once(argv[2], argv[3]);
-    if (argc < 3) {
-        fprintf(stderr, "usage: load LIBEXECCHECK.so TRIVIAL.so [ROUNDS]\n");
+    if (argc != 7) {
+        fprintf(stderr, "usage: load ROUNDS LIBEXECCHECK.so TRIVIAL.so PROG-NONE PROG-SHARED PROG-STATIC\n");
         return 2;
     }
-    int rounds = argc > 3 ? atoi(argv[3]) : 200;
-    struct variant v[] = {
-        {"trivial C library, first call", argv[2], "trivial", NULL},
-        {"libexeccheck, exec_policy_get()", argv[1], "exec_policy_get", NULL},
-        {"libexeccheck, exec_check_supported()", argv[1], "exec_check_supported", NULL},
+    int rounds = atoi(argv[1]);
+    struct variant dl[] = {
+        {"trivial C library", argv[3], "trivial", NULL},
+        {"libexeccheck + exec_policy_get()", argv[2], "exec_policy_get", NULL},
+        {"libexeccheck + exec_check_supported()", argv[2], "exec_check_supported", NULL},
     };
-    size_t nv = sizeof v / sizeof v[0];
-    for (size_t i = 0; i < nv; i++)
-        v[i].ns = calloc((size_t)rounds, sizeof(long long));
-    for (int r = 0; r < rounds; r++)
-        for (size_t i = 0; i < nv; i++)
-            v[i].ns[r] = sample("/proc/self/exe", v[i].path, v[i].symbol);
-    printf("%-40s %10s %10s %10s %8s\n", "dlopen + first call", "median", "p10", "p90", "ratio");
-    double base = 0;
-    for (size_t i = 0; i < nv; i++) {
-        qsort(v[i].ns, (size_t)rounds, sizeof(long long), cmp);
-        double median = v[i].ns[rounds / 2] / 1000.0;
-        if (i == 0)
-            base = median;
-        printf("%-40s %8.1fus %8.1fus %8.1fus %7.2fx\n", v[i].name, median, v[i].ns[rounds / 10] / 1000.0,
-               v[i].ns[rounds * 9 / 10] / 1000.0, median / base);
-    }
+    table("dlopen + first call", dl, 3, rounds);
+    struct variant start[] = {
+        {"trivial program, no library", argv[4], NULL, NULL},
+        {"linked with libexeccheck.so", argv[5], NULL, NULL},
+        {"linked with libexeccheck.a", argv[6], NULL, NULL},
+    };
+    table("program start (fork + exec + exit)", start, 3, rounds);
     return 0;
 }

@@ -14,6 +14,7 @@
 
 static char exec_dir[64], good[256], plain[256];
 static int stop;
+static pthread_barrier_t start;
 
 struct caller {
     int wrong;
@@ -50,7 +51,10 @@ static void concurrent_callers(void *arg)
     pthread_t threads[CALLERS];
     struct caller callers[CALLERS] = {{0}};
     for (int i = 0; i < CALLERS; i++)
-        pthread_create(&threads[i], NULL, call_everything, &callers[i]);
+        if (pthread_create(&threads[i], NULL, call_everything, &callers[i]) != 0) {
+            printf("Bail out! pthread_create: %s\n", strerror(errno));
+            exit(1);
+        }
     int wrong = 0;
     for (int i = 0; i < CALLERS; i++) {
         pthread_join(threads[i], NULL);
@@ -79,6 +83,9 @@ struct checker {
 static void *check_until_stopped(void *arg)
 {
     struct checker *me = arg;
+    /* No checker starts before both exist: the raw checks of a running one
+     * would make the creation of the other fail. */
+    pthread_barrier_wait(&start);
     int fd = open_or_bail(good, O_RDONLY);
     while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
         if (me->check(fd) != 0)
@@ -100,8 +107,12 @@ static int failed_spawns_while(int (*check)(int), long *checks)
     pthread_t checkers[2];
     struct checker state = {check, 0};
     __atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
+    pthread_barrier_init(&start, NULL, 2);
     for (int i = 0; i < 2; i++)
-        pthread_create(&checkers[i], NULL, check_until_stopped, &state);
+        if (pthread_create(&checkers[i], NULL, check_until_stopped, &state) != 0) {
+            printf("Bail out! pthread_create: %s\n", strerror(errno));
+            exit(1);
+        }
     while (__atomic_load_n(&state.done, __ATOMIC_RELAXED) == 0)
         sched_yield();
     int failed = 0;
@@ -115,6 +126,7 @@ static int failed_spawns_while(int (*check)(int), long *checks)
     __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
     for (int i = 0; i < 2; i++)
         pthread_join(checkers[i], NULL);
+    pthread_barrier_destroy(&start);
     *checks = state.done;
     return failed;
 }
