@@ -3,7 +3,8 @@
 //! clone, wait4/waitid, openat, stat) with a chosen errno, and every C entry
 //! point is called under every policy, in the single-threaded (direct) and
 //! the multithreaded (clone child) paths, with the kernel-support probe
-//! either already cached or still to run.
+//! either already cached or still to run, and with audit logging off or on
+//! (EXECCHECK_LOG=stderr,syslog and a handler).
 //!
 //! The rule: under an enforced policy every fault is a refusal carrying the
 //! fault's errno; without one the allow functions still say yes; if the
@@ -14,12 +15,13 @@
 mod reliability;
 mod support;
 
-use libc::{c_char, c_int, c_long, c_uint};
+use libc::{c_char, c_int, c_long, c_uint, c_void};
 use reliability::seccomp::{self, Action, Arg};
 use reliability::{in_child_reporting, Ending, FdCounter};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 extern "C" {
@@ -30,6 +32,10 @@ extern "C" {
     fn exec_policy_allow_file(fd: c_int, name: *const c_char) -> c_int;
     fn exec_policy_allow_interactive(source: c_int, fd: c_int) -> c_int;
     fn exec_policy_open(dirfd: c_int, path: *const c_char, flags: c_uint) -> c_int;
+    fn exec_log_set_handler(
+        handler: Option<unsafe extern "C" fn(*const c_void, *mut c_void)>,
+        data: *mut c_void,
+    ) -> c_int;
 }
 
 const EXEC_CHECK_EMULATE: c_uint = 1;
@@ -63,6 +69,12 @@ enum Fault {
     Open(i32),
     /// fstat, stat, newfstatat, statx.
     Stat(i32),
+    /// write to fd 2 (the audit log's stderr sink).
+    WriteStderr(i32),
+    /// socket and sendto (the audit log's syslog sink).
+    Syslog(i32),
+    /// readlinkat (the audit log's file names).
+    Readlink(i32),
 }
 
 impl Fault {
@@ -98,6 +110,21 @@ impl Fault {
                 None,
                 Action::Errno(e),
             ),
+            Fault::WriteStderr(e) => (
+                &[libc::SYS_write],
+                Some(Arg::Equals(0, 2)),
+                Action::Errno(e),
+            ),
+            Fault::Syslog(e) => (
+                &[libc::SYS_socket, libc::SYS_sendto],
+                None,
+                Action::Errno(e),
+            ),
+            Fault::Readlink(e) => (
+                &[libc::SYS_readlink, libc::SYS_readlinkat],
+                None,
+                Action::Errno(e),
+            ),
         };
         seccomp::install(calls, arg, action);
     }
@@ -127,6 +154,11 @@ const FAULTS: &[Fault] = &[
     Fault::Open(libc::EMFILE),
     Fault::Stat(libc::EIO),
     Fault::Stat(libc::EINTR),
+    Fault::WriteStderr(libc::EINTR),
+    Fault::WriteStderr(libc::EPIPE),
+    Fault::Syslog(libc::EMFILE),
+    Fault::Syslog(libc::EAGAIN),
+    Fault::Readlink(libc::EACCES),
 ];
 
 /// Where the policy comes from.
@@ -169,6 +201,8 @@ struct Case {
     enforce: Enforce,
     threads: Threads,
     probe: Probe,
+    /// EXECCHECK_LOG=stderr,syslog and a handler from exec_log_set_handler.
+    audit: bool,
 }
 
 /// The objects every case works on, made before the children fork.
@@ -217,6 +251,7 @@ const CALLS: &[&str] = &[
     "fds leaked",
     "errno kept (1)",
     "signal mask kept (1)",
+    "audit events seen (1)",
 ];
 
 /// Runs in the forked child: set up the case, install the fault, call.
@@ -241,6 +276,18 @@ fn run_case(case: Case, objects: &Objects) -> Vec<i32> {
     if case.probe == Probe::Cached {
         // SAFETY: no arguments.
         assert_eq!(unsafe { exec_check_supported() }, 1);
+    }
+    if case.audit {
+        std::env::set_var("EXECCHECK_LOG", "stderr,syslog");
+        // SAFETY: a function of the right type; no data.
+        assert_eq!(
+            unsafe { exec_log_set_handler(Some(count_event), std::ptr::null_mut()) },
+            0
+        );
+        // The log lines would only clutter the test's output.
+        let null = std::fs::File::open("/dev/null").unwrap();
+        // SAFETY: replacing fd 2 with /dev/null in this child.
+        assert_eq!(unsafe { libc::dup2(null.as_raw_fd(), 2) }, 2);
     }
     let counter = FdCounter::new();
     let fds_before = counter.count();
@@ -289,7 +336,14 @@ fn run_case(case: Case, objects: &Objects) -> Vec<i32> {
     results.push(counter.count() as i32 - fds_before as i32);
     results.push(errno_kept);
     results.push((reliability::signal_mask() == mask_before) as i32);
+    results.push((EVENTS.load(Ordering::Relaxed) > 0) as i32);
     results
+}
+
+static EVENTS: AtomicU32 = AtomicU32::new(0);
+
+unsafe extern "C" fn count_event(_: *const c_void, _: *mut c_void) {
+    EVENTS.fetch_add(1, Ordering::Relaxed);
 }
 
 mod support_errno {
@@ -359,6 +413,9 @@ fn expected(case: Case) -> Vec<i32> {
         0,
         1,
         1,
+        // Every case fails a check in allow_file(plain), unless the policy
+        // cannot be read at all.
+        (case.audit && !matches!(case.fault, Fault::GetSecurebits(_))) as i32,
     ]
 }
 
@@ -390,7 +447,10 @@ fn cases() -> Vec<Case> {
     for &fault in FAULTS {
         for &enforce in POLICIES {
             for threads in [Threads::One, Threads::Two] {
-                for probe in [Probe::Cached, Probe::Fresh] {
+                for (probe, audit) in [Probe::Cached, Probe::Fresh]
+                    .into_iter()
+                    .flat_map(|p| [(p, false), (p, true)])
+                {
                     if fault == Fault::KillCheck && threads == Threads::One {
                         continue;
                     }
@@ -399,6 +459,7 @@ fn cases() -> Vec<Case> {
                         enforce,
                         threads,
                         probe,
+                        audit,
                     });
                 }
             }

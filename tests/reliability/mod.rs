@@ -45,9 +45,13 @@ pub fn in_child_reporting(deadline: Duration, body: impl FnOnce() -> Vec<i32>) -
         let status = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
             Ok(numbers) => {
                 let bytes: Vec<u8> = numbers.iter().flat_map(|n| n.to_ne_bytes()).collect();
+                // writev, not write: a case may have made write fail.
+                let iov = libc::iovec {
+                    iov_base: bytes.as_ptr() as *mut libc::c_void,
+                    iov_len: bytes.len(),
+                };
                 // SAFETY: writing our own buffer to our own pipe.
-                let written =
-                    unsafe { libc::write(writer.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+                let written = unsafe { libc::writev(writer.as_raw_fd(), &iov, 1) };
                 if written == bytes.len() as isize {
                     0
                 } else {
