@@ -8,7 +8,8 @@ mod reliability;
 mod support;
 
 use execcheck::{allow_file, check_fd, CheckFlags, Policy};
-use reliability::{in_child_within, FdCounter};
+use reliability::fds::FdCounter;
+use reliability::in_child_within;
 use std::ffi::CString;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;

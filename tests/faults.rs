@@ -16,8 +16,9 @@ mod reliability;
 mod support;
 
 use libc::{c_char, c_int, c_long, c_uint, c_void};
+use reliability::fds::FdCounter;
 use reliability::seccomp::{self, Action, Arg};
-use reliability::{in_child_reporting, Ending, FdCounter};
+use reliability::{in_child_reporting, Ending};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;

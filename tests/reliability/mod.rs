@@ -6,8 +6,6 @@
 pub mod fds;
 pub mod seccomp;
 
-pub use fds::FdCounter;
-
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
