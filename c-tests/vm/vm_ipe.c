@@ -1,37 +1,164 @@
-/* IPE (Integrity Policy Enforcement): can a test load a policy?
+/* IPE (Integrity Policy Enforcement) and the check.
  *
- * IPE answers AT_EXECVE_CHECK from 6.19 on, but it only takes policies in
- * PKCS#7 envelopes signed by a key of the kernel's builtin or secondary
- * trusted keyrings (or the platform keyring: UEFI db). Debian's kernels
- * build no boot policy in (CONFIG_IPE_BOOT_POLICY=""), and the secondary
- * keyring only accepts keys vouched for by a key already trusted. This
- * program records, on the running kernel, that both doors are shut for a
- * test: an unsigned policy is refused, and so is our self-signed
- * certificate. If a kernel ever accepts the unsigned policy, the verdict
- * cases have to be written: that case fails instead of passing silently. */
+ * IPE takes policies only in PKCS#7 envelopes signed by a key of the
+ * kernel's builtin or secondary trusted keyrings or (Debian enables
+ * CONFIG_IPE_POLICY_SIG_PLATFORM_KEYRING) the platform keyring, i.e. the
+ * UEFI db. Debian builds no boot policy in. So this program first records
+ * that a test cannot just load one (unsigned: refused; own certificate:
+ * refused by the secondary keyring), then uses the door that is open: the
+ * VM boots OVMF with Debian's snakeoil test certificate in db (c-tests/vm/boot
+ * uefi-sb), and the fixtures are signed with its public test key.
+ *
+ * The policy allows execution only from the initramfs (boot_verified). IPE
+ * answers AT_EXECVE_CHECK from 6.19 on (its bprm_creds_for_exec hook);
+ * before that it refuses the real execve but does not see the check. Both
+ * are asserted, per kernel version. At the end an allow-all policy is
+ * activated, so later programs run unaffected. */
 #include "tap.h"
 
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 
 #define IPE "/sys/kernel/security/ipe"
+#define FIXTURES "/fixtures/ipe"
 
-static const char policy[] = "policy_name=execcheck_test policy_version=0.0.1\n"
-                             "DEFAULT action=ALLOW\n"
-                             "DEFAULT op=EXECUTE action=DENY\n"
-                             "op=EXECUTE boot_verified=TRUE action=ALLOW\n";
+/* Write a whole file's content to an IPE node in one write(2), as IPE
+ * requires; 0 or -errno. */
+static int load(const char *node, const char *fixture)
+{
+    char buf[8192];
+    int in = open_or_bail(fixture, O_RDONLY);
+    ssize_t len = read(in, buf, sizeof buf);
+    close(in);
+    int out = open_or_bail(node, O_WRONLY);
+    int err = write(out, buf, (size_t)len) == len ? 0 : -errno;
+    close(out);
+    return err;
+}
 
-/* The id of a keyring named `name`, read from /proc/keys (0 if absent). */
-static long keyring_id(const char *name)
+static int activate(const char *policy)
+{
+    char node[256], one[] = "1";
+    snprintf(node, sizeof node, IPE "/policies/%s/active", policy);
+    int fd = open_or_bail(node, O_WRONLY);
+    int err = write(fd, one, 1) == 1 ? 0 : -errno;
+    close(fd);
+    return err;
+}
+
+/* The id of a keyring whose /proc/keys line contains `name` (0 if none),
+ * and whether a key line containing `key` exists. */
+static long find_key(const char *type, const char *name)
 {
     FILE *keys = fopen("/proc/keys", "re");
     char line[512];
     long id = 0;
     while (keys && fgets(line, sizeof line, keys))
-        if (strstr(line, " keyring ") && strstr(line, name))
+        if (strstr(line, type) && strstr(line, name))
             id = strtol(line, NULL, 16);
     if (keys)
         fclose(keys);
     return id;
+}
+
+static void closed_doors(void)
+{
+    is(load(IPE "/new_policy", FIXTURES "/unsigned.pol"), -EBADMSG, "an unsigned IPE policy is refused (EBADMSG)");
+
+    long secondary = find_key(" keyring ", ".secondary_trusted_keys");
+    ok(secondary != 0, "the .secondary_trusted_keys keyring exists");
+    char der[4096];
+    int cert = open_or_bail("/fixtures/ima/cert.der", O_RDONLY);
+    ssize_t len = read(cert, der, sizeof der);
+    close(cert);
+    long key = syscall(SYS_add_key, "asymmetric", NULL, der, len, secondary);
+    is(key < 0 ? -errno : 0, -ENOKEY, "a self-signed certificate is refused by .secondary_trusted_keys (ENOKEY)");
+}
+
+/* The check, a real execve and the example interpreter on one file. */
+static int execve_status(const char *path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        char *argv[] = {(char *)path, NULL}, *envp[] = {NULL};
+        execve(path, argv, envp);
+        _exit(128 + errno);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int inc_status(unsigned policy, const char *path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        if (exec_policy_set(policy) < 0)
+            _exit(125);
+        execl("/bin/inc", "inc", path, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int check_path(const char *path)
+{
+    int fd = open_or_bail(path, O_RDONLY);
+    int verdict = exec_check_fd(fd, 0);
+    close(fd);
+    return verdict;
+}
+
+static int sees_the_check(void)
+{
+    struct utsname u;
+    int major = 0, minor = 0;
+    uname(&u);
+    sscanf(u.release, "%d.%d", &major, &minor);
+    return major > 6 || (major == 6 && minor >= 19);
+}
+
+static void enforcement(void)
+{
+    if (!ok(find_key(" asymmetri ", "SnakeOil") != 0, "the UEFI db test certificate is in the .platform keyring")) {
+        printf("#   the VM must boot with c-tests/vm/boot uefi-sb\n");
+        return;
+    }
+    is(load(IPE "/new_policy", FIXTURES "/deny.p7b"), 0, "a policy signed with the UEFI db key is accepted");
+    is(load(IPE "/new_policy", FIXTURES "/allow.p7b"), 0, "the allow-all policy too");
+
+    char dir[64], script[256];
+    make_tmpfs(dir, 0);
+    snprintf(script, sizeof script, "%s/script", dir);
+    int fd = open(script, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+    if (fd < 0 || write(fd, "#!/bin/inc\nprint ran\n", 21) != 21 || close(fd)) {
+        printf("Bail out! %s: %s\n", script, strerror(errno));
+        exit(1);
+    }
+    is(check_path(script), 0, "control: before activation a 0755 script on a tmpfs passes");
+
+    is(activate("execcheck_deny"), 0, "the deny policy is activated");
+    is(check_path("/bin/inc"), 0, "IPE: a program from the initramfs (boot_verified) passes the check");
+    is(execve_status(script), 128 + EACCES, "IPE: execve of the tmpfs script is refused (EACCES)");
+    is(inc_status(0, script), 0, "IPE: control: inc without the bit runs it");
+    if (sees_the_check()) {
+        is(check_path(script), -EACCES, "IPE (>= 6.19): the check refuses the tmpfs script (EACCES)");
+        is(inc_status(EXEC_POLICY_RESTRICT_FILE, script), 126, "IPE (>= 6.19): inc under RESTRICT_FILE refuses it (126)");
+    } else {
+        is(check_path(script), 0, "IPE (< 6.19): the check does not see IPE: 0 where execve fails (kernel limit)");
+        is(inc_status(EXEC_POLICY_RESTRICT_FILE, script), 0, "IPE (< 6.19): so inc under RESTRICT_FILE runs it (kernel limit)");
+    }
+
+    is(activate("execcheck_allow"), 0, "the allow-all policy is activated");
+    is(check_path(script), 0, "after switching back the script passes again");
+    is(execve_status(script), 0, "and execve runs it");
+    drop_tmpfs(dir);
 }
 
 int main(void)
@@ -42,25 +169,7 @@ int main(void)
         printf("Bail out! IPE is not active in this kernel (no " IPE ")\n");
         return 1;
     }
-
-    int fd = open_or_bail(IPE "/new_policy", O_WRONLY);
-    ssize_t n = write(fd, policy, sizeof policy - 1);
-    int err = n < 0 ? errno : 0;
-    close(fd);
-    if (!ok(n < 0, "an unsigned IPE policy is refused (%s)", strerror(err)))
-        printf("#   this kernel accepted an unsigned policy: write the IPE verdict cases\n");
-
-    long secondary = keyring_id(".secondary_trusted_keys");
-    ok(secondary != 0, "the .secondary_trusted_keys keyring exists (id %lx)", secondary);
-    char der[4096];
-    int cert = open_or_bail("/fixtures/ima/cert.der", O_RDONLY);
-    ssize_t len = read(cert, der, sizeof der);
-    close(cert);
-    long key = syscall(SYS_add_key, "asymmetric", NULL, der, len, secondary);
-    err = key < 0 ? errno : 0;
-    ok(key < 0, "a self-signed certificate is refused by .secondary_trusted_keys (%s)", strerror(err));
-
-    printf("ok %d - IPE verdicts # SKIP no policy can be loaded without a key the kernel already trusts\n",
-           ++tap->count);
+    closed_doors();
+    enforcement();
     return tap_done();
 }
