@@ -17,10 +17,14 @@ const CHECKERS: usize = 3;
 fn spawn_while_checking(check: fn(BorrowedFd<'_>) -> i32) -> (usize, u64) {
     let stop = Arc::new(AtomicBool::new(false));
     let checks = Arc::new(AtomicU64::new(0));
+    // No checker starts before all exist: the raw checks of a running one
+    // would make the spawning of the next fail.
+    let start = Arc::new(std::sync::Barrier::new(CHECKERS));
     let checkers: Vec<_> = (0..CHECKERS)
         .map(|_| {
-            let (stop, checks) = (stop.clone(), checks.clone());
+            let (stop, checks, start) = (stop.clone(), checks.clone(), start.clone());
             std::thread::spawn(move || {
+                start.wait();
                 let file = std::fs::File::open("/bin/sh").unwrap();
                 // SAFETY: `file` outlives every use of the borrowed fd.
                 let fd = unsafe { BorrowedFd::borrow_raw(file.as_raw_fd()) };
