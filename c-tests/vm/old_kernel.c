@@ -3,7 +3,7 @@
  * asked, refuse to pretend it set securebits the kernel lacks, and a forced
  * policy (hardened interpreter builds) must still refuse through the
  * emulation. Controls prove the kernel really lacks the feature. */
-#include "tap.h"
+#include "vm.h"
 
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -21,16 +21,6 @@ static int raw_check(int fd)
 {
     char *argv[] = {"check", NULL}, *envp[] = {NULL};
     return syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH | AT_EXECVE_CHECK_FLAG) == 0 ? 0 : -errno;
-}
-
-static void write_file(const char *path, const char *content, mode_t mode)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    size_t len = strlen(content);
-    if (fd < 0 || write(fd, content, len) != (ssize_t)len || close(fd) || chmod(path, mode)) {
-        printf("Bail out! %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
 }
 
 /* The kernel really lacks the feature: without this the rest proves nothing. */
@@ -125,29 +115,21 @@ static void forced(void *arg)
     is(count_fds(), before, "forced: refusals leave no fd open");
 }
 
-/* The hardened example interpreter (exec_policy_force at start). */
-static int run_inc(const char *inc, const char *arg1, const char *arg2)
+/* The hardened example interpreter: exec_policy_force() at start. */
+static int inc(const char *binary, const char *arg1, const char *arg2)
 {
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, STDOUT_FILENO);
-        execl(inc, inc, arg1, arg2, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    char *argv[] = {(char *)binary, (char *)arg1, (char *)arg2, NULL};
+    return run(0, argv, NULL, 0);
 }
 
 static void hardened_interpreter(const struct files *f)
 {
-    const char *inc = "/bin/inc-hardened";
-    is(run_inc(inc, f->script, NULL), 0, "inc-hardened runs a 0755 script");
-    is(run_inc(inc, f->plain, NULL), 126, "inc-hardened refuses a 0644 script (126)");
-    is(run_inc(inc, f->noexec, NULL), 126, "inc-hardened refuses a script on a noexec mount (126)");
-    is(run_inc(inc, "-c", "print hi"), 126, "inc-hardened refuses -c code (126)");
-    is(run_inc("/bin/inc", f->plain, NULL), 0, "control: plain inc runs the 0644 script");
+    const char *hardened = "/bin/inc-hardened";
+    is(inc(hardened, f->script, NULL), 0, "inc-hardened runs a 0755 script");
+    is(inc(hardened, f->plain, NULL), 126, "inc-hardened refuses a 0644 script (126)");
+    is(inc(hardened, f->noexec, NULL), 126, "inc-hardened refuses a script on a noexec mount (126)");
+    is(inc(hardened, "-c", "print hi"), 126, "inc-hardened refuses -c code (126)");
+    is(inc("/bin/inc", f->plain, NULL), 0, "control: plain inc runs the 0644 script");
 }
 
 /* What the emulation cannot see: IMA. init loaded a policy that appraises
@@ -163,15 +145,8 @@ static void emulation_is_blind_to_ima(const struct files *f)
         printf("Bail out! chown: %s\n", strerror(errno));
         exit(1);
     }
-    pid_t pid = fork();
-    if (pid == 0) {
-        char *argv[] = {path, NULL}, *envp[] = {NULL};
-        execve(path, argv, envp);
-        _exit(errno == EACCES ? 100 : 101);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    is(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 100, "IMA: execve of a file without security.ima is refused (EACCES)");
+    char *argv[] = {path, NULL};
+    is(run(0, argv, NULL, 0), 128 + EACCES, "IMA: execve of a file without security.ima is refused (EACCES)");
     int fd = open_or_bail(path, O_RDONLY);
     is(exec_check_fd(fd, EXEC_CHECK_EMULATE), 0, "IMA: EXEC_CHECK_EMULATE cannot see it and allows it (known limit)");
     close(fd);

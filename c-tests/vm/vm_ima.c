@@ -1,16 +1,15 @@
 /* IMA appraisal in enforce mode (ima_appraise=enforce), through the library,
  * a real execve and the example interpreter under RESTRICT_FILE.
  *
- * init loaded the policy of c-tests/vm/ima.policy: files owned by uid 4242
- * are appraised by hash, files owned by 4243 need a signature. The fixtures
- * were made on
- * the host (c-tests/vm/fixtures): one script, and security.ima values for
- * it: hashes with sha256, signatures with evmctl and a throwaway key whose
+ * init loaded c-tests/vm/guest/ima.policy: files owned by uid 4242 are
+ * appraised by hash, files owned by 4243 need a signature. The fixtures were
+ * made on the host (c-tests/vm/fixtures): one script, and security.ima values
+ * for it: hashes with sha256, signatures with evmctl and a throwaway key whose
  * certificate is /fixtures/ima/cert.der. Every file below has the same
- * content; only the value (and the owner) differ. cpio cannot carry xattrs, so
- * this program sets them on copies in a tmpfs. The expected verdicts are
+ * content; only the value (and the owner) differ. cpio cannot carry xattrs,
+ * so this program sets them on copies in a tmpfs. The expected verdicts are
  * written here by hand. */
-#include "tap.h"
+#include "vm.h"
 
 #include <linux/keyctl.h>
 #include <sys/syscall.h>
@@ -23,31 +22,15 @@
 
 static char dir[64];
 
-static size_t slurp(const char *path, char *buf, size_t size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : read(fd, buf, size);
-    if (n < 0 || (size_t)n == size) {
-        printf("Bail out! read %s: %s\n", path, n < 0 ? strerror(errno) : "too big");
-        exit(1);
-    }
-    close(fd);
-    return (size_t)n;
-}
-
 /* Copy the fixture script to dir/as, owned by uid, 0755, with the
  * security.ima value FIXTURES/value.ima (none if value is NULL). */
 static const char *install(const char *as, const char *value, uid_t uid)
 {
     static char path[256];
     char src[256], content[4096], xattr[1024];
-    size_t len = slurp(FIXTURES "/script", content, sizeof content);
+    slurp(FIXTURES "/script", content, sizeof content);
     snprintf(path, sizeof path, "%s/%s", dir, as);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
-    if (fd < 0 || write(fd, content, len) != (ssize_t)len || close(fd)) {
-        printf("Bail out! %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
+    write_file(path, content, 0755);
     if (value) {
         snprintf(src, sizeof src, "%s/%s.ima", FIXTURES, value);
         size_t xlen = slurp(src, xattr, sizeof xattr);
@@ -56,8 +39,8 @@ static const char *install(const char *as, const char *value, uid_t uid)
             exit(1);
         }
     }
-    if (chown(path, uid, uid) || chmod(path, 0755)) {
-        printf("Bail out! chown/chmod %s: %s\n", path, strerror(errno));
+    if (chown(path, uid, uid)) {
+        printf("Bail out! chown %s: %s\n", path, strerror(errno));
         exit(1);
     }
     return path;
@@ -70,41 +53,6 @@ static void append(const char *path)
         printf("Bail out! append to %s: %s\n", path, strerror(errno));
         exit(1);
     }
-}
-
-static int check_path(const char *path)
-{
-    int fd = open_or_bail(path, O_RDONLY);
-    int verdict = exec_check_fd(fd, 0);
-    close(fd);
-    return verdict;
-}
-
-/* Run argv in a child with these exec securebits (EXEC_POLICY_*); return its
- * exit status (or 128 + errno if execve itself failed) and its stdout. */
-static int run(unsigned policy, char *const argv[], char *out, size_t size)
-{
-    int p[2];
-    if (pipe(p)) {
-        printf("Bail out! pipe: %s\n", strerror(errno));
-        exit(1);
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(p[1], STDOUT_FILENO);
-        if (exec_policy_set(policy) < 0)
-            _exit(125);
-        char *envp[] = {NULL};
-        execve(argv[0], argv, envp);
-        _exit(128 + errno);
-    }
-    close(p[1]);
-    ssize_t n = read(p[0], out, size - 1);
-    out[n > 0 ? n : 0] = '\0';
-    close(p[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* One file, four ways: the library's check, a real execve (the fixtures

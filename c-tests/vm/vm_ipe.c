@@ -14,7 +14,7 @@
  * before that it refuses the real execve but does not see the check. Both
  * are asserted, per kernel version. At the end an allow-all policy is
  * activated, so later programs run unaffected. */
-#include "tap.h"
+#include "vm.h"
 
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -27,11 +27,9 @@
 static int load(const char *node, const char *fixture)
 {
     char buf[8192];
-    int in = open_or_bail(fixture, O_RDONLY);
-    ssize_t len = read(in, buf, sizeof buf);
-    close(in);
+    size_t len = slurp(fixture, buf, sizeof buf);
     int out = open_or_bail(node, O_WRONLY);
-    int err = write(out, buf, (size_t)len) == len ? 0 : -errno;
+    int err = write(out, buf, len) == (ssize_t)len ? 0 : -errno;
     close(out);
     return err;
 }
@@ -46,8 +44,8 @@ static int activate(const char *policy)
     return err;
 }
 
-/* The id of a keyring whose /proc/keys line contains `name` (0 if none),
- * and whether a key line containing `key` exists. */
+/* The id of the key or keyring whose /proc/keys line contains both `type`
+ * and `name` (0 if none). */
 static long find_key(const char *type, const char *name)
 {
     FILE *keys = fopen("/proc/keys", "re");
@@ -68,51 +66,9 @@ static void closed_doors(void)
     long secondary = find_key(" keyring ", ".secondary_trusted_keys");
     ok(secondary != 0, "the .secondary_trusted_keys keyring exists");
     char der[4096];
-    int cert = open_or_bail("/fixtures/ima/cert.der", O_RDONLY);
-    ssize_t len = read(cert, der, sizeof der);
-    close(cert);
+    size_t len = slurp("/fixtures/ima/cert.der", der, sizeof der);
     long key = syscall(SYS_add_key, "asymmetric", NULL, der, len, secondary);
     is(key < 0 ? -errno : 0, -ENOKEY, "a self-signed certificate is refused by .secondary_trusted_keys (ENOKEY)");
-}
-
-/* The check, a real execve and the example interpreter on one file. */
-static int execve_status(const char *path)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, STDOUT_FILENO);
-        char *argv[] = {(char *)path, NULL}, *envp[] = {NULL};
-        execve(path, argv, envp);
-        _exit(128 + errno);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int inc_status(unsigned policy, const char *path)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, STDOUT_FILENO);
-        if (exec_policy_set(policy) < 0)
-            _exit(125);
-        execl("/bin/inc", "inc", path, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int check_path(const char *path)
-{
-    int fd = open_or_bail(path, O_RDONLY);
-    int verdict = exec_check_fd(fd, 0);
-    close(fd);
-    return verdict;
 }
 
 static int sees_the_check(void)
@@ -136,28 +92,25 @@ static void enforcement(void)
     char dir[64], script[256];
     make_tmpfs(dir, 0);
     snprintf(script, sizeof script, "%s/script", dir);
-    int fd = open(script, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
-    if (fd < 0 || write(fd, "#!/bin/inc\nprint ran\n", 21) != 21 || close(fd)) {
-        printf("Bail out! %s: %s\n", script, strerror(errno));
-        exit(1);
-    }
+    write_file(script, "#!/bin/inc\nprint ran\n", 0755);
     is(check_path(script), 0, "control: before activation a 0755 script on a tmpfs passes");
 
     is(activate("execcheck_deny"), 0, "the deny policy is activated");
+    char *direct[] = {script, NULL}, *inc[] = {"/bin/inc", script, NULL};
     is(check_path("/bin/inc"), 0, "IPE: a program from the initramfs (boot_verified) passes the check");
-    is(execve_status(script), 128 + EACCES, "IPE: execve of the tmpfs script is refused (EACCES)");
-    is(inc_status(0, script), 0, "IPE: control: inc without the bit runs it");
+    is(run(0, direct, NULL, 0), 128 + EACCES, "IPE: execve of the tmpfs script is refused (EACCES)");
+    is(run(0, inc, NULL, 0), 0, "IPE: control: inc without the bit runs it");
     if (sees_the_check()) {
         is(check_path(script), -EACCES, "IPE (>= 6.19): the check refuses the tmpfs script (EACCES)");
-        is(inc_status(EXEC_POLICY_RESTRICT_FILE, script), 126, "IPE (>= 6.19): inc under RESTRICT_FILE refuses it (126)");
+        is(run(EXEC_POLICY_RESTRICT_FILE, inc, NULL, 0), 126, "IPE (>= 6.19): inc under RESTRICT_FILE refuses it (126)");
     } else {
         is(check_path(script), 0, "IPE (< 6.19): the check does not see IPE: 0 where execve fails (kernel limit)");
-        is(inc_status(EXEC_POLICY_RESTRICT_FILE, script), 0, "IPE (< 6.19): so inc under RESTRICT_FILE runs it (kernel limit)");
+        is(run(EXEC_POLICY_RESTRICT_FILE, inc, NULL, 0), 0, "IPE (< 6.19): so inc under RESTRICT_FILE runs it (kernel limit)");
     }
 
     is(activate("execcheck_allow"), 0, "the allow-all policy is activated");
     is(check_path(script), 0, "after switching back the script passes again");
-    is(execve_status(script), 0, "and execve runs it");
+    is(run(0, direct, NULL, 0), 0, "and execve runs it");
     drop_tmpfs(dir);
 }
 
