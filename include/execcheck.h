@@ -58,6 +58,82 @@
  */
 #define EXEC_SOURCE_STREAM 3
 
+/**
+ * exec_log_event.call: the failure was seen by exec_policy_allow_file().
+ */
+#define EXEC_LOG_CALL_ALLOW_FILE 1
+
+/**
+ * exec_log_event.call: seen by exec_policy_allow_interactive().
+ */
+#define EXEC_LOG_CALL_ALLOW_INTERACTIVE 2
+
+/**
+ * exec_log_event.call: seen by exec_policy_open().
+ */
+#define EXEC_LOG_CALL_OPEN 3
+
+/**
+ * One failed check, enforced or not, as given to the handler set with
+ * exec_log_set_handler(). The library owns it; it and its strings are valid
+ * only during the handler call.
+ *
+ * ABI: fields are only ever added at the end. `size` is the number of bytes
+ * this library filled in; read a field only if `size` >= its offsetof() +
+ * sizeof(), so a program built against a newer header still runs with an
+ * older library.
+ */
+typedef struct exec_log_event {
+  /**
+   * sizeof(struct exec_log_event) in the library that built this event.
+   */
+  unsigned int size;
+  /**
+   * EXEC_LOG_CALL_*: which call saw the failure.
+   */
+  int call;
+  /**
+   * 1: the caller was told to refuse (the policy is enforced); 0: it was
+   * allowed to go ahead, and would have been refused (permissive mode).
+   */
+  int enforced;
+  /**
+   * Why, as a positive errno (EACCES, ETXTBSY, EBADF, ...).
+   */
+  int error;
+  /**
+   * The policy in force (EXEC_POLICY_* bits), as exec_policy_get().
+   */
+  unsigned int policy;
+  /**
+   * EXEC_SOURCE_* for exec_policy_allow_interactive(), else 0.
+   */
+  int source;
+  /**
+   * The descriptor that was checked, or -1 (inline code has none).
+   */
+  int fd;
+  /**
+   * The process id.
+   */
+  int pid;
+  /**
+   * What the descriptor refers to (readlink of /proc/self/fd/FD: a path,
+   * "pipe:[...]", ...), or NULL when there is no descriptor or /proc
+   * cannot tell.
+   */
+  const char *file;
+  /**
+   * The name the caller passed for the file, or NULL.
+   */
+  const char *name;
+} exec_log_event;
+
+/**
+ * Receives audit events (see exec_log_set_handler()); NULL for none.
+ */
+typedef void (*exec_log_handler)(const struct exec_log_event *event, void *data);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -123,6 +199,21 @@ int exec_policy_allow_interactive(int source, int fd);
  * with nothing left open. `flags` must be 0 (-EINVAL); NULL path: -EFAULT.
  */
 int exec_policy_open(int dirfd, const char *path, unsigned int flags);
+
+/**
+ * Call `handler(event, data)` for every check that fails in
+ * exec_policy_allow_file(), exec_policy_allow_interactive() and
+ * exec_policy_open(), enforced or not, in the thread that made the call and
+ * before it returns. NULL stops the events. Independent of EXECCHECK_LOG
+ * (both may be active); events can never change a verdict.
+ *
+ * Thread-safe, lock-free, no allocation: a check running in another thread
+ * may still call the previous handler after this returns, so keep its `data`
+ * valid. The handler must not unwind and should not itself fail a check.
+ * A process can register 16 distinct (handler, data) pairs (registering one
+ * again is free). Returns 0, or -ENOSPC past that.
+ */
+int exec_log_set_handler(exec_log_handler handler, void *data);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -11,7 +11,7 @@
 use crate::policy::{self, Policy, Source};
 use crate::sys::{self, Errno};
 use crate::{check, check::Support};
-use libc::{c_char, c_int, c_uint};
+use libc::{c_char, c_int, c_uint, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Refuse script files the kernel would not execute.
@@ -151,6 +151,82 @@ pub unsafe extern "C" fn exec_policy_open(
         // SAFETY: forwarded from our caller's contract.
         unsafe { policy::open(dirfd, path) }
     })
+}
+
+// ---------------------------------------------------------------------------
+// Audit events (see src/audit.rs and exec_log_set_handler(3)).
+
+/// exec_log_event.call: the failure was seen by exec_policy_allow_file().
+pub const EXEC_LOG_CALL_ALLOW_FILE: c_int = 1;
+/// exec_log_event.call: seen by exec_policy_allow_interactive().
+pub const EXEC_LOG_CALL_ALLOW_INTERACTIVE: c_int = 2;
+/// exec_log_event.call: seen by exec_policy_open().
+pub const EXEC_LOG_CALL_OPEN: c_int = 3;
+
+const _: () = {
+    assert!(EXEC_LOG_CALL_ALLOW_FILE == crate::audit::Call::AllowFile as c_int);
+    assert!(EXEC_LOG_CALL_ALLOW_INTERACTIVE == crate::audit::Call::AllowInteractive as c_int);
+    assert!(EXEC_LOG_CALL_OPEN == crate::audit::Call::Open as c_int);
+};
+
+/// One failed check, enforced or not, as given to the handler set with
+/// exec_log_set_handler(). The library owns it; it and its strings are valid
+/// only during the handler call.
+///
+/// ABI: fields are only ever added at the end. `size` is the number of bytes
+/// this library filled in; read a field only if `size` >= its offsetof() +
+/// sizeof(), so a program built against a newer header still runs with an
+/// older library.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+pub struct exec_log_event {
+    /// sizeof(struct exec_log_event) in the library that built this event.
+    pub size: c_uint,
+    /// EXEC_LOG_CALL_*: which call saw the failure.
+    pub call: c_int,
+    /// 1: the caller was told to refuse (the policy is enforced); 0: it was
+    /// allowed to go ahead, and would have been refused (permissive mode).
+    pub enforced: c_int,
+    /// Why, as a positive errno (EACCES, ETXTBSY, EBADF, ...).
+    pub error: c_int,
+    /// The policy in force (EXEC_POLICY_* bits), as exec_policy_get().
+    pub policy: c_uint,
+    /// EXEC_SOURCE_* for exec_policy_allow_interactive(), else 0.
+    pub source: c_int,
+    /// The descriptor that was checked, or -1 (inline code has none).
+    pub fd: c_int,
+    /// The process id.
+    pub pid: c_int,
+    /// What the descriptor refers to (readlink of /proc/self/fd/FD: a path,
+    /// "pipe:[...]", ...), or NULL when there is no descriptor or /proc
+    /// cannot tell.
+    pub file: *const c_char,
+    /// The name the caller passed for the file, or NULL.
+    pub name: *const c_char,
+}
+
+/// Receives audit events (see exec_log_set_handler()); NULL for none.
+#[allow(non_camel_case_types)]
+pub type exec_log_handler =
+    Option<unsafe extern "C" fn(event: *const exec_log_event, data: *mut c_void)>;
+
+/// The same, never NULL (Rust side).
+pub(crate) type ExecLogHandlerFn = unsafe extern "C" fn(*const exec_log_event, *mut c_void);
+
+/// Call `handler(event, data)` for every check that fails in
+/// exec_policy_allow_file(), exec_policy_allow_interactive() and
+/// exec_policy_open(), enforced or not, in the thread that made the call and
+/// before it returns. NULL stops the events. Independent of EXECCHECK_LOG
+/// (both may be active); events can never change a verdict.
+///
+/// Thread-safe, lock-free, no allocation: a check running in another thread
+/// may still call the previous handler after this returns, so keep its `data`
+/// valid. The handler must not unwind and should not itself fail a check.
+/// A process can register 16 distinct (handler, data) pairs (registering one
+/// again is free). Returns 0, or -ENOSPC past that.
+#[no_mangle]
+pub extern "C" fn exec_log_set_handler(handler: exec_log_handler, data: *mut c_void) -> c_int {
+    guard(|| unit(crate::audit::set_handler(handler, data)))
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 //! Every function is thread-safe, allocation-free and lock-free; the errors
 //! are the kernel's (`EACCES`, `ETXTBSY`, `EBADF`, ...) as [`io::Error`]s.
 
+mod audit;
 mod check;
 mod emulate;
 mod ffi;

@@ -8,6 +8,7 @@
 //! | 0             | 1                | check, ignore  | refused       | check, enforce / refused      |
 //! | 1             | 1                | check, enforce | refused       | check, enforce / refused      |
 
+use crate::audit::{self, Call, Failure};
 use crate::check::{self, Support};
 use crate::sys::{self, Errno};
 use bitflags::bitflags;
@@ -110,10 +111,26 @@ pub fn force(bits: u32) -> Result<(), Errno> {
 /// May the interpreter run the file open at `fd`? Always checks (the kernel's
 /// audit trail depends on it); refuses only under `RESTRICT_FILE`.
 pub fn allow_file(fd: c_int, name: *const c_char) -> Result<(), Errno> {
+    allow_file_for(Call::AllowFile, fd, name)
+}
+
+fn allow_file_for(call: Call, fd: c_int, name: *const c_char) -> Result<(), Errno> {
     // Enforced on a kernel without the feature (only possible through
     // `force`), the emulation decides; otherwise the kernel does.
-    let enforced = current()?.contains(Policy::RESTRICT_FILE);
+    let policy = current()?;
+    let enforced = policy.contains(Policy::RESTRICT_FILE);
     let verdict = check::check_fd(fd, name, enforced);
+    if let Err(errno) = verdict {
+        audit::failed(&Failure {
+            call,
+            policy,
+            enforced,
+            errno,
+            fd,
+            source: None,
+            name,
+        });
+    }
     if enforced {
         verdict
     } else {
@@ -124,9 +141,33 @@ pub fn allow_file(fd: c_int, name: *const c_char) -> Result<(), Errno> {
 /// May the interpreter run code from `source`? `fd` matters for `Stream` only.
 pub fn allow_interactive(source: c_int, fd: c_int) -> Result<(), Errno> {
     let source = Source::from_raw(source).ok_or(libc::EINVAL)?;
-    if !current()?.contains(Policy::DENY_INTERACTIVE) {
+    let policy = current()?;
+    let enforced = policy.contains(Policy::DENY_INTERACTIVE);
+    // Unenforced, the verdict is worked out only for audit logging.
+    if !enforced && !audit::wanted() {
         return Ok(());
     }
+    let verdict = interactive_verdict(source, fd, enforced);
+    if let Err(errno) = verdict {
+        audit::failed(&Failure {
+            call: Call::AllowInteractive,
+            policy,
+            enforced,
+            errno,
+            fd: if source == Source::Stream { fd } else { -1 },
+            source: Some(source),
+            name: std::ptr::null(),
+        });
+    }
+    if enforced {
+        verdict
+    } else {
+        Ok(())
+    }
+}
+
+/// What `DENY_INTERACTIVE` says about code from `source`.
+fn interactive_verdict(source: Source, fd: c_int, emulate: bool) -> Result<(), Errno> {
     match source {
         Source::Argument | Source::Environment => Err(libc::EACCES),
         Source::Stream => {
@@ -135,7 +176,7 @@ pub fn allow_interactive(source: c_int, fd: c_int) -> Result<(), Errno> {
             if sys::fstat(fd)?.st_mode & libc::S_IFMT != libc::S_IFREG {
                 return Err(libc::EACCES);
             }
-            check::check_fd(fd, std::ptr::null(), true)
+            check::check_fd(fd, std::ptr::null(), emulate)
         }
     }
 }
@@ -151,7 +192,7 @@ pub unsafe fn open(dirfd: c_int, path: *const c_char) -> Result<c_int, Errno> {
     }
     // SAFETY: `path` is non-NULL and, by contract, NUL-terminated.
     let fd = unsafe { sys::open_read(dirfd, path)? };
-    match allow_file(fd, path) {
+    match allow_file_for(Call::Open, fd, path) {
         Ok(()) => Ok(fd),
         Err(errno) => {
             sys::close(fd);
