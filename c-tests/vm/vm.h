@@ -6,6 +6,16 @@
 
 #include "tap.h"
 
+#include <linux/keyctl.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+
+/* guest/ima.policy: files of HASH_UID are appraised by hash, files of
+ * SIG_UID need a signature; c-tests/vm/fixtures made the values. */
+#define HASH_UID 4242
+#define SIG_UID 4243
+#define FIXTURES "/fixtures/ima"
+
 /* Read a small file whole, NUL-terminated; its length. Bails out on error. */
 static inline size_t slurp(const char *path, char *buf, size_t size)
 {
@@ -77,6 +87,33 @@ static inline int run(unsigned policy, char *const argv[], char *out, size_t siz
     int status = 0;
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Put the fixtures' test certificate in a keyring named _ima in root's user
+ * keyring: these kernels have no .ima keyring (CONFIG_INTEGRITY_TRUSTED_KEYRING
+ * is off), and IMA then looks _ima up with request_key() from the checking
+ * process, which finds root's user keyring. The key's id, or -errno. */
+static inline long ima_load_certificate(void)
+{
+    char der[4096];
+    size_t len = slurp(FIXTURES "/cert.der", der, sizeof der);
+    long ring = syscall(SYS_add_key, "keyring", "_ima", NULL, 0, KEY_SPEC_USER_KEYRING);
+    if (ring < 0)
+        return -errno;
+    long key = syscall(SYS_add_key, "asymmetric", NULL, der, len, ring);
+    return key < 0 ? -errno : key;
+}
+
+/* Set security.ima on path to the fixture value FIXTURES/value.ima. */
+static inline void set_ima_value(const char *path, const char *value)
+{
+    char src[256], xattr[1024];
+    snprintf(src, sizeof src, "%s/%s.ima", FIXTURES, value);
+    size_t len = slurp(src, xattr, sizeof xattr);
+    if (setxattr(path, "security.ima", xattr, len, 0)) {
+        printf("Bail out! setxattr security.ima on %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
 }
 
 #endif

@@ -11,13 +11,6 @@
  * written here by hand. */
 #include "vm.h"
 
-#include <linux/keyctl.h>
-#include <sys/syscall.h>
-#include <sys/xattr.h>
-
-#define HASH_UID 4242
-#define SIG_UID 4243
-#define FIXTURES "/fixtures/ima"
 #define INC "/bin/inc"
 
 static char dir[64];
@@ -27,18 +20,12 @@ static char dir[64];
 static const char *install(const char *as, const char *value, uid_t uid)
 {
     static char path[256];
-    char src[256], content[4096], xattr[1024];
+    char content[4096];
     slurp(FIXTURES "/script", content, sizeof content);
     snprintf(path, sizeof path, "%s/%s", dir, as);
     write_file(path, content, 0755);
-    if (value) {
-        snprintf(src, sizeof src, "%s/%s.ima", FIXTURES, value);
-        size_t xlen = slurp(src, xattr, sizeof xattr);
-        if (setxattr(path, "security.ima", xattr, xlen, 0)) {
-            printf("Bail out! setxattr security.ima on %s: %s\n", path, strerror(errno));
-            exit(1);
-        }
-    }
+    if (value)
+        set_ima_value(path, value);
     if (chown(path, uid, uid)) {
         printf("Bail out! chown %s: %s\n", path, strerror(errno));
         exit(1);
@@ -101,20 +88,11 @@ static void hash_appraisal(void)
     expect(install("not-appraised", NULL, 0), "control: no security.ima, owner outside the policy", 0);
 }
 
-/* The certificate goes into a keyring named _ima in root's user keyring:
- * these kernels have no .ima keyring (CONFIG_INTEGRITY_TRUSTED_KEYRING is
- * off), and IMA then looks _ima up with request_key() from the checking
- * process, which finds root's user keyring. */
-static long load_certificate(void)
+static void load_certificate(void)
 {
-    char der[4096];
-    size_t len = slurp(FIXTURES "/cert.der", der, sizeof der);
-    long ring = syscall(SYS_add_key, "keyring", "_ima", NULL, 0, KEY_SPEC_USER_KEYRING);
-    ok(ring > 0, "keyring _ima created in root's user keyring");
-    long key = syscall(SYS_add_key, "asymmetric", NULL, der, len, ring);
-    if (!ok(key > 0, "the test certificate is added to _ima"))
-        printf("#   add_key: %s\n", strerror(errno));
-    return key;
+    long key = ima_load_certificate();
+    if (!ok(key > 0, "the test certificate is added to a keyring _ima in root's user keyring"))
+        printf("#   add_key: %s\n", strerror((int)-key));
 }
 
 static void signed_appraisal(void)
