@@ -88,16 +88,8 @@ static double quantile(double *sorted, int n, double q) { return sorted[(int)(q 
 
 static void install(char path[256], const char *name, const char *value, uid_t uid)
 {
-    char content[40000];
-    slurp(FIXTURES "/bench", content, sizeof content);
     snprintf(path, 256, "%s/%s", dir, name);
-    write_file(path, content, 0755);
-    if (value)
-        set_ima_value(path, value);
-    if (chown(path, uid, uid)) {
-        printf("Bail out! chown %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
+    install_fixture(path, "bench", value, uid);
 }
 
 /* Rewriting security.ima really makes IMA appraise again: a wrong value is

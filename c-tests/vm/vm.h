@@ -14,7 +14,7 @@
  * SIG_UID need a signature; c-tests/vm/fixtures made the values. */
 #define HASH_UID 4242
 #define SIG_UID 4243
-#define FIXTURES "/fixtures/ima"
+#define IMA_FIXTURES "/fixtures/ima"
 
 /* Read a small file whole, NUL-terminated; its length. Bails out on error. */
 static inline size_t slurp(const char *path, char *buf, size_t size)
@@ -96,7 +96,7 @@ static inline int run(unsigned policy, char *const argv[], char *out, size_t siz
 static inline long ima_load_certificate(void)
 {
     char der[4096];
-    size_t len = slurp(FIXTURES "/cert.der", der, sizeof der);
+    size_t len = slurp(IMA_FIXTURES "/cert.der", der, sizeof der);
     long ring = syscall(SYS_add_key, "keyring", "_ima", NULL, 0, KEY_SPEC_USER_KEYRING);
     if (ring < 0)
         return -errno;
@@ -104,14 +104,30 @@ static inline long ima_load_certificate(void)
     return key < 0 ? -errno : key;
 }
 
-/* Set security.ima on path to the fixture value FIXTURES/value.ima. */
+/* Set security.ima on path to the fixture value IMA_FIXTURES/value.ima. */
 static inline void set_ima_value(const char *path, const char *value)
 {
     char src[256], xattr[1024];
-    snprintf(src, sizeof src, "%s/%s.ima", FIXTURES, value);
+    snprintf(src, sizeof src, "%s/%s.ima", IMA_FIXTURES, value);
     size_t len = slurp(src, xattr, sizeof xattr);
     if (setxattr(path, "security.ima", xattr, len, 0)) {
         printf("Bail out! setxattr security.ima on %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+}
+
+/* Copy the fixture IMA_FIXTURES/fixture to path: mode 0755, owned by uid, with
+ * the security.ima value IMA_FIXTURES/value.ima (none if value is NULL). */
+static inline void install_fixture(const char *path, const char *fixture, const char *value, uid_t uid)
+{
+    char src[256], content[40000];
+    snprintf(src, sizeof src, "%s/%s", IMA_FIXTURES, fixture);
+    slurp(src, content, sizeof content);
+    write_file(path, content, 0755);
+    if (value)
+        set_ima_value(path, value);
+    if (chown(path, uid, uid)) {
+        printf("Bail out! chown %s: %s\n", path, strerror(errno));
         exit(1);
     }
 }

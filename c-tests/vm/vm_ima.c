@@ -15,21 +15,13 @@
 
 static char dir[64];
 
-/* Copy the fixture script to dir/as, owned by uid, 0755, with the
- * security.ima value FIXTURES/value.ima (none if value is NULL). */
+/* The fixture script as dir/as, owned by uid, with the security.ima value
+ * IMA_FIXTURES/value.ima (none if value is NULL). */
 static const char *install(const char *as, const char *value, uid_t uid)
 {
     static char path[256];
-    char content[4096];
-    slurp(FIXTURES "/script", content, sizeof content);
     snprintf(path, sizeof path, "%s/%s", dir, as);
-    write_file(path, content, 0755);
-    if (value)
-        set_ima_value(path, value);
-    if (chown(path, uid, uid)) {
-        printf("Bail out! chown %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
+    install_fixture(path, "script", value, uid);
     return path;
 }
 
