@@ -538,13 +538,17 @@ fn getpid() -> libc::pid_t {
 }
 
 fn write_all(fd: c_int, mut bytes: &[u8]) {
+    let mut interrupted = 0;
     while !bytes.is_empty() {
         // SAFETY: a valid buffer of that length.
         let written = unsafe { libc::syscall(libc::SYS_write, fd, bytes.as_ptr(), bytes.len()) };
         if written > 0 {
             bytes = bytes.get(written as usize..).unwrap_or_default();
-        } else if written < 0 && crate::sys::last_errno() == libc::EINTR {
-            continue;
+        } else if written < 0
+            && crate::sys::last_errno() == libc::EINTR
+            && interrupted < crate::sys::MAX_EINTR_RETRIES
+        {
+            interrupted += 1; // bounded: a write that always fails with EINTR must not hang the host
         } else {
             return; // logging only adds output: a closed stderr is not an error
         }

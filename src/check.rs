@@ -2,7 +2,9 @@
 //!
 //! Three concerns live here and nowhere else:
 //! - telling "kernel too old" (EINVAL for an unknown flag) from any other
-//!   answer, with a probe on fd -1 that runs once and is cached;
+//!   answer, with a probe on fd -1 that runs once and is cached, believed
+//!   only from a kernel release older than 6.14 (a seccomp filter can fake
+//!   the EINVAL, and the emulation it would select is more permissive);
 //! - retrying EINTR a bounded number of times;
 //! - never disturbing other threads. While a check runs, the kernel marks the
 //!   process's `fs_struct` "in exec", and any `clone(CLONE_FS)` (every
@@ -11,12 +13,9 @@
 //!   which has its own `fs_struct` and the calling thread's credentials.
 
 use crate::emulate;
-use crate::sys::{self, CheckArgs, Errno};
+use crate::sys::{self, CheckArgs, Errno, MAX_EINTR_RETRIES};
 use libc::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicU8, Ordering};
-
-/// How many times an EINTR from the kernel is retried before it is reported.
-const MAX_EINTR_RETRIES: u32 = 8;
 
 /// What the kernel says about `AT_EXECVE_CHECK`, once known.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -45,7 +44,7 @@ pub fn support() -> Support {
     // the flag reaches the fd and says EBADF; an older one rejects the flag.
     let answer = match kernel_check(-1, &CheckArgs::new(std::ptr::null())) {
         Err(libc::EBADF) => Support::Yes,
-        Err(libc::EINVAL) => Support::TooOld,
+        Err(libc::EINVAL) if release_predates_check() => Support::TooOld,
         Ok(()) => Support::Unknown(libc::EBADF), // cannot happen; never cache it
         Err(e) => Support::Unknown(e),
     };
@@ -55,6 +54,32 @@ pub fn support() -> Support {
         Support::Unknown(_) => {}
     }
     answer
+}
+
+/// The first kernel release with `AT_EXECVE_CHECK`.
+const FIRST_RELEASE: (u32, u32) = (6, 14);
+
+/// Is the running kernel's release (uname) older than 6.14? If it cannot be
+/// read: no, so that a doubt never selects the emulation.
+fn release_predates_check() -> bool {
+    sys::kernel_release()
+        .ok()
+        .and_then(|release| parse_release(&release))
+        .is_some_and(|version| version < FIRST_RELEASE)
+}
+
+/// "MAJOR.MINOR[.anything]" -> (MAJOR, MINOR).
+fn parse_release(release: &[c_char]) -> Option<(u32, u32)> {
+    let mut parts = release.split(|&c| c == b'.' as c_char).map(leading_number);
+    Some((parts.next()??, parts.next()??))
+}
+
+fn leading_number(part: &[c_char]) -> Option<u32> {
+    let digits = part.iter().take_while(|&&c| (c as u8).is_ascii_digit());
+    let len = digits.clone().count();
+    (1..=9)
+        .contains(&len)
+        .then(|| digits.fold(0, |n, &c| n * 10 + (c as u8 - b'0') as u32))
 }
 
 /// The kernel's verdict for `fd`, with `name` as argv[0] (may be NULL).
@@ -193,6 +218,7 @@ fn check_in_child(fd: c_int, args: &CheckArgs) -> Result<(), Errno> {
 /// Wait for the check child and turn its exit status into the verdict.
 fn reap(pid: libc::pid_t) -> Result<(), Errno> {
     let mut status: c_int = 0;
+    let mut interrupted = 0;
     loop {
         // SAFETY: `status` is a valid out-pointer.
         let ret = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
@@ -200,7 +226,8 @@ fn reap(pid: libc::pid_t) -> Result<(), Errno> {
             break;
         }
         match sys::last_errno() {
-            libc::EINTR => continue,
+            // Bounded: a seccomp filter may answer EINTR forever.
+            libc::EINTR if interrupted < MAX_EINTR_RETRIES => interrupted += 1,
             // Somebody else reaped our child (waitpid(-1, __WALL) in another
             // thread): the verdict is lost, so the check failed.
             errno => return Err(errno),
@@ -211,5 +238,29 @@ fn reap(pid: libc::pid_t) -> Result<(), Errno> {
         (true, errno) => Err(errno),
         // Killed by a signal (SIGKILL, the OOM killer): no verdict.
         _ => Err(libc::ECHILD),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release(text: &str) -> Option<(u32, u32)> {
+        let chars: Vec<c_char> = text.bytes().map(|b| b as c_char).chain([0; 8]).collect();
+        parse_release(&chars)
+    }
+
+    #[test]
+    fn kernel_releases_parse() {
+        assert_eq!(release("6.14.0"), Some((6, 14)));
+        assert_eq!(release("6.13.12-amd64"), Some((6, 13)));
+        assert_eq!(release("6.18.44-fc-v657"), Some((6, 18)));
+        assert_eq!(release("7.0-rc1"), Some((7, 0)));
+        assert_eq!(release("5.10"), Some((5, 10)));
+        assert!(release("6.12.107+deb13-cloud-amd64").unwrap() < FIRST_RELEASE);
+        assert_eq!(release("6"), None);
+        assert_eq!(release(""), None);
+        assert_eq!(release("x.y"), None);
+        assert_eq!(release("6.99999999999"), None);
     }
 }

@@ -8,6 +8,10 @@ use libc::{c_char, c_int, c_long};
 /// A positive errno value, as the kernel reports it.
 pub type Errno = c_int;
 
+/// How many times an EINTR from the kernel is retried before it is reported
+/// (bounded: a seccomp filter may answer EINTR forever).
+pub const MAX_EINTR_RETRIES: u32 = 8;
+
 /// `AT_EXECVE_CHECK` (Linux >= 6.14): run every check of an exec, execute nothing.
 pub const AT_EXECVE_CHECK: c_int = 0x10000;
 
@@ -122,6 +126,18 @@ pub fn stat(path: &std::ffi::CStr) -> Result<libc::stat, Errno> {
     }
 }
 
+/// `uname()`'s release field, NUL-terminated (e.g. "6.18.4-amd64").
+pub fn kernel_release() -> Result<[c_char; 65], Errno> {
+    // SAFETY: an all-zero `utsname` is a valid value; the kernel fills it in.
+    let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `uts` is a valid, writable `utsname`.
+    if unsafe { libc::uname(&mut uts) } == 0 {
+        Ok(uts.release)
+    } else {
+        Err(last_errno())
+    }
+}
+
 /// The `ST_*` mount flags of the filesystem holding `fd` (`fstatvfs`).
 pub fn mount_flags(fd: c_int) -> Result<libc::c_ulong, Errno> {
     // SAFETY: an all-zero `statvfs` is a valid value; the kernel fills it in.
@@ -159,6 +175,7 @@ pub fn may_exec_effective(fd: c_int) -> Result<(), Errno> {
 /// # Safety
 /// `path` must be a valid NUL-terminated string.
 pub unsafe fn open_read(dirfd: c_int, path: *const c_char) -> Result<c_int, Errno> {
+    let mut interrupted = 0;
     loop {
         // SAFETY: the caller guarantees `path`.
         let fd = unsafe {
@@ -169,7 +186,9 @@ pub unsafe fn open_read(dirfd: c_int, path: *const c_char) -> Result<c_int, Errn
             )
         };
         match fd {
-            -1 if last_errno() == libc::EINTR => continue,
+            -1 if last_errno() == libc::EINTR && interrupted < MAX_EINTR_RETRIES => {
+                interrupted += 1
+            }
             -1 => return Err(last_errno()),
             fd => return Ok(fd),
         }
