@@ -159,7 +159,7 @@ int main(int argc, char **argv)
         double median = quantile(s, rounds, 0.5);
         if (v == 0)
             base = median;
-        printf("IMA appraisal in a VM (Linux %s under TCG): open+check+close of a 32 KiB file,%s,us/call,%.2f,%.2f,%.2f,%.3f\n",
+        printf("\"IMA appraisal in a VM (Linux %s under TCG): open+check+close of a 32 KiB file\",\"%s\",us/call,%.2f,%.2f,%.2f,%.3f\n",
                release, variants[v].name, median, quantile(s, rounds, 0.1), quantile(s, rounds, 0.9), median / base);
     }
     drop_tmpfs(dir);
