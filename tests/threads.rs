@@ -55,27 +55,6 @@ fn library_check(fd: BorrowedFd<'_>) -> i32 {
     support::errno(execcheck::check_fd(fd, execcheck::CheckFlags::empty()))
 }
 
-fn raw_check(fd: BorrowedFd<'_>) -> i32 {
-    let argv = [c"sh".as_ptr(), std::ptr::null()];
-    let envp = [std::ptr::null::<libc::c_char>()];
-    // SAFETY: valid strings and NULL-terminated arrays.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_execveat,
-            fd.as_raw_fd(),
-            c"".as_ptr(),
-            argv.as_ptr(),
-            envp.as_ptr(),
-            libc::AT_EMPTY_PATH | 0x10000,
-        )
-    };
-    if ret == 0 {
-        0
-    } else {
-        std::io::Error::last_os_error().raw_os_error().unwrap()
-    }
-}
-
 #[test]
 fn threads_start_while_the_library_checks() {
     let (failed, checks) = spawn_while_checking(library_check);
@@ -86,7 +65,7 @@ fn threads_start_while_the_library_checks() {
     );
     assert_eq!(failed, 0, "pthread_create failed while the library checked");
 
-    let (failed, checks) = spawn_while_checking(raw_check);
+    let (failed, checks) = spawn_while_checking(support::raw_check);
     eprintln!("control, raw syscall: {failed} of {SPAWNS} spawns failed during {checks} checks");
     assert!(
         failed > 0,

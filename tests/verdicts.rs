@@ -9,29 +9,7 @@ use execcheck::{check_fd, CheckFlags};
 use std::fs::{File, OpenOptions};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
-use support::{errno, Tmpfs};
-
-/// The raw system call, written independently of the library.
-fn raw_check(fd: BorrowedFd<'_>) -> i32 {
-    let argv = [c"raw".as_ptr(), std::ptr::null()];
-    let envp = [std::ptr::null::<libc::c_char>()];
-    // SAFETY: valid strings and NULL-terminated arrays.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_execveat,
-            fd.as_raw_fd(),
-            c"".as_ptr(),
-            argv.as_ptr(),
-            envp.as_ptr(),
-            libc::AT_EMPTY_PATH | 0x10000,
-        )
-    };
-    if ret == 0 {
-        0
-    } else {
-        std::io::Error::last_os_error().raw_os_error().unwrap()
-    }
-}
+use support::{errno, raw_check, Tmpfs};
 
 /// Assert the library's verdict, with and without EMULATE (which changes
 /// nothing on a kernel that has the feature), and that the raw call agrees.

@@ -135,3 +135,26 @@ pub fn errno(result: std::io::Result<()>) -> i32 {
 pub fn thread_count() -> usize {
     std::fs::read_dir("/proc/self/task").unwrap().count()
 }
+
+/// The raw system call, written independently of the library: the control
+/// the library's answers are compared with. 0 or the errno.
+pub fn raw_check(fd: std::os::fd::BorrowedFd<'_>) -> i32 {
+    let argv = [c"raw".as_ptr(), std::ptr::null()];
+    let envp = [std::ptr::null::<libc::c_char>()];
+    // SAFETY: valid strings and NULL-terminated arrays.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            std::os::fd::AsRawFd::as_raw_fd(&fd),
+            c"".as_ptr(),
+            argv.as_ptr(),
+            envp.as_ptr(),
+            libc::AT_EMPTY_PATH | 0x10000,
+        )
+    };
+    if ret == 0 {
+        0
+    } else {
+        std::io::Error::last_os_error().raw_os_error().unwrap()
+    }
+}
