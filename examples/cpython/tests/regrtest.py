@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""CPython's own regression tests, patched against unpatched.
+
+    regrtest.py PREFIX UNPATCHED_PREFIX [TEST...]
+
+1. Without any policy bit, the patched interpreter must have no failing test
+   case that the unpatched one (same source, same configure flags) passes.
+   New failures are run once more on both, so that a test that fails at
+   random on a loaded machine is reported as such and not blamed on the patch.
+2. Under SECBIT_EXEC_RESTRICT_FILE, with the installation deployed (every
+   code file executable), the failures are the expected ones: every test case
+   that fails there must be listed, with its reason, in
+   restrict-file-failures.txt (README.md, "Test results", explains them).
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+from common import HERE, RESTRICT_FILE, Tally, clean_env, main_guard, run, tmpfs
+
+TESTS = ["test_import", "test_importlib", "test_cmd_line", "test_cmd_line_script", "test_runpy",
+         "test_zipimport", "test_site", "test_compileall", "test_py_compile",
+         "test_multiprocessing_spawn"]
+EXPECTED = os.path.join(HERE, "restrict-file-failures.txt")
+
+
+def failing(prefix, bits, tests, where, label, match=()):
+    """Run regrtest; the set of failing test case ids (class.method)."""
+    xml = f"{where}/{label}.xml"
+    argv = [f"{prefix}/bin/python3", "-m", "test", "-j2", "--timeout", "900", "--junit-xml", xml]
+    argv += [arg for pattern in match for arg in ("-m", pattern)] + list(tests)
+    start = time.monotonic()
+    # The cache must be written as in real use: PYTHONDONTWRITEBYTECODE unset.
+    status, output = run(bits, argv, clean_env(where, TMPDIR=where), timeout=3600)
+    summary = re.search(r"^== Tests result: .*$", output, re.M)
+    print(f"  {label}: {summary.group(0) if summary else 'no result'} ({time.monotonic() - start:.0f}s)",
+          flush=True)
+    if not os.path.exists(xml):
+        print(output[-5000:])
+        raise SystemExit(f"regrtest {label} wrote no results")
+    failed = set()
+    for case in ET.parse(xml).iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed.add(f"{case.get('classname')}.{case.get('name')}")
+    # A test module that crashed or timed out has no test cases to report.
+    crashed = re.findall(r"^(test_\S+) (?:crashed|failed \(.*timed out)", output, re.M)
+    failed |= {f"{name} (whole module)" for name in crashed}
+    return failed
+
+
+def module_of(test_id):
+    return next(t for t in TESTS if test_id.startswith(("test." + t, t)))
+
+
+def method_of(test_id):
+    return test_id.split(" ")[0].rsplit(".", 1)[-1]
+
+
+def expected_failures():
+    expected = {}
+    with open(EXPECTED) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                test_id, _, reason = line.partition("#")
+                expected[test_id.strip()] = reason.strip()
+    return expected
+
+
+def regrtest(prefix, base_prefix, *tests):
+    tests = tests or TESTS
+    tally = Tally("cpython regression tests")
+    with tmpfs() as where:
+        base = failing(base_prefix, 0, tests, where, "unpatched")
+        patched = failing(prefix, 0, tests, where, "patched")
+        new = sorted(patched - base)
+        if new:
+            print(f"  {len(new)} new failures; running them again on both", flush=True)
+            modules = sorted({module_of(t) for t in new})
+            methods = sorted({method_of(t) for t in new})
+            again_base = failing(base_prefix, 0, modules, where, "unpatched-again", methods)
+            again = failing(prefix, 0, modules, where, "patched-again", methods)
+            for test_id in new:
+                flaky = test_id not in again or test_id in again_base
+                print(f"  {'flaky (passed on the second run)' if flaky else 'NEW FAILURE'}: {test_id}")
+            new = [t for t in new if t in again and t not in again_base]
+        tally.check(not new, f"no new failures without policy ({len(base)} fail unpatched too)",
+                    "\n".join(new))
+        enforced = failing(prefix, RESTRICT_FILE, tests, where, "patched-restrict-file")
+        expected = expected_failures()
+        surprises = sorted(enforced - patched - set(expected))
+        for test_id in sorted(enforced - patched):
+            print(f"  under RESTRICT_FILE: {test_id}: {expected.get(test_id, 'NOT EXPECTED')}")
+        gone = sorted(set(expected) - enforced)
+        for test_id in gone:
+            print(f"  expected to fail under RESTRICT_FILE but passed: {test_id}")
+        tally.check(not surprises, f"under RESTRICT_FILE: {len(enforced - patched)} failures, all expected",
+                    "\n".join(surprises))
+    return tally.finish()
+
+
+if __name__ == "__main__":
+    main_guard(regrtest)
