@@ -98,14 +98,15 @@ def install_programs(where, *names, mode=0o755):
         os.chmod(os.path.join(where, name), mode)
 
 
-def build_extension(python, source, target_dir, name, *cflags):
+def build_extension(python, source, target_dir, name, *flags):
     """Compile an extension module for python; its path."""
     paths = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['include']);"
                             "print(sysconfig.get_config_var('EXT_SUFFIX'))"],
                            capture_output=True, text=True, check=True).stdout.split()
     target = os.path.join(target_dir, name + paths[1])
+    # flags last: libraries after the object that needs them
     subprocess.run(["gcc", "-shared", "-fPIC", "-O1", f"-I{paths[0]}", f"-DEXT_NAME={name}",
-                    *cflags, "-o", target, source], check=True)
+                    "-o", target, source, *flags], check=True)
     return target
 
 

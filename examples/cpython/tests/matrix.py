@@ -57,7 +57,7 @@ def drive(action, *flags):
 
 REPL_LINES = ['print("RAN " + "repl")', "exit()"]
 CASES = [
-    # io.open_code(): imports, zipimport, runpy, .pth files, -m, profilers.
+    # io.open_code(): imports, zipimport, runpy, .pth files, -m, profilers, pdb.
     Case("import source", "file", "RAN m_src", 3, lambda p, h, bit: ["REFUSED", KERNEL_SAYS_NO, f"{p}/m_src.py"],
          drive("import")),
     Case("import sourceless .pyc", "file", "RAN m_sl", 3, lambda p, h, bit: ["REFUSED", KERNEL_SAYS_NO, f"{p}/sl/m_sl.pyc"],
@@ -75,6 +75,10 @@ CASES = [
          lambda py, p, h, env, bits: run(bits, [py, "-m", "cProfile", f"{p}/script.py"], env)),
     Case("-m trace script", "file", "RAN script", 1, lambda p, h, bit: [f"Cannot run file '{p}/script.py'"],
          lambda py, p, h, env, bits: run(bits, [py, "-m", "trace", "--count", f"{p}/script.py"], env)),
+    # pdb's post-mortem prompt cannot "continue" a program that never started
+    # (an upstream pdb limitation, AttributeError 'botframe'): status 1.
+    Case("-m pdb script", "file", "RAN script", 1, lambda p, h, bit: ["PermissionError", f"{p}/script.py"],
+         lambda py, p, h, env, bits: run(bits, [py, "-m", "pdb", "-c", "continue", f"{p}/script.py"], env)),
     # Extension modules: checked, then loaded from the checked descriptor.
     Case("extension module", "extension", "RAN m_ext", 3, lambda p, h, bit: ["REFUSED", f"{p}/m_ext."],
          drive("ext")),

@@ -81,7 +81,7 @@ def threads(tally, python, where):
     env = clean_env(where, PYTHONDONTWRITEBYTECODE="1")
     for bits in ALL_BITS:
         status, output = run(bits, [python, f"{where}/threads_workload.py", "3", "imports"], env)
-        counts = dict(re.findall(r"([a-z ]+)=(\d+)", output))
+        counts = dict(re.findall(r"(\w+(?: \w+)*)=(\d+)", output))
         ok = (status == 0 and counts.get("failed starts") == "0" and int(counts.get("loads", 0)) > 100
               and int(counts.get("starts", 0)) > 100)
         tally.check(ok, f"threads: imports while starting threads, policy {bits_name(bits)}: "
@@ -89,7 +89,7 @@ def threads(tally, python, where):
                     f"{counts.get('failed starts')} failed", output)
     # Control: the same workload with the raw kernel check must fail here.
     status, output = run(0, [python, f"{where}/threads_workload.py", "3", "raw-check"], env)
-    failed = int(dict(re.findall(r"([a-z ]+)=(\d+)", output)).get("failed starts", 0))
+    failed = int(dict(re.findall(r"(\w+(?: \w+)*)=(\d+)", output)).get("failed starts", 0))
     tally.check(failed > 0, f"threads control: raw AT_EXECVE_CHECK in a thread breaks thread starts ({failed})",
                 output)
 
