@@ -92,6 +92,10 @@ CASES = [
     Case("main zip archive", "file", "RAN app", 126,
          lambda p, h, bit: [f"can't run file '{p}/app.zip': [Errno 13]", KERNEL_SAYS_NO],
          lambda py, p, h, env, bits: run(bits, [py, f"{p}/app.zip"], env)),
+    # A directory run as main: runpy imports its __main__ through open_code.
+    Case("main directory", "file", "RAN appdir", 1,
+         lambda p, h, bit: ["PermissionError", f"{p}/appdir/__main__.py"],
+         lambda py, p, h, env, bits: run(bits, [py, f"{p}/appdir"], env)),
     # PYTHONSTARTUP, C path (python -i reading a script on stdin): refused
     # like an unreadable file, reported, and the session goes on.
     Case("PYTHONSTARTUP (C)", "file", "RAN startup", 0,
@@ -196,6 +200,7 @@ def matrix(prefix):
             for (case, bits, place), place_dir, status, output in pool.map(one, jobs):
                 judge(tally, case, bits, place, place_dir, harness, status, output)
         busy_file(tally, python, harness, env)
+        unable_to_check(tally, python, harness, env)
         extension_loading(tally, python, exec_mount, env)
     return tally.finish()
 
@@ -213,6 +218,25 @@ def busy_file(tally, python, harness, env):
                     "busy script under RESTRICT_FILE: refused with ETXTBSY", output)
         status, output = run(0, [python, path], env)
         tally.check(status == 0 and "RAN busy" in output, "busy script without policy: runs", output)
+
+
+def unable_to_check(tally, python, harness, env):
+    """execveat() failing as on a kernel without AT_EXECVE_CHECK (ENOSYS) or
+    under a seccomp profile (EPERM): nothing changes without policy; under
+    RESTRICT_FILE every file fails closed (the interpreter cannot even load
+    its standard library) with the reason in the message."""
+    reasons = {"ENOSYS": "the kernel cannot check files (ENOSYS: AT_EXECVE_CHECK needs Linux 6.14",
+               "EPERM": "the check itself was denied (EPERM: a seccomp filter"}
+    script = f"{harness}/script_ok.py"
+    for errno_name, reason in reasons.items():
+        argv = ["python3", f"{PROGRAMS}/no_execveat.py", errno_name, python, script]
+        status, output = run(0, argv, env)
+        tally.check(status == 0 and "RAN script_ok" in output, f"execveat fails with {errno_name}, no policy: runs",
+                    output)
+        status, output = run(RESTRICT_FILE, argv, env)
+        tally.check(status != 0 and "RAN script_ok" not in output and reason in output
+                    and refusal(RESTRICT_FILE) in output,
+                    f"execveat fails with {errno_name}, RESTRICT_FILE: fails closed, says why", output)
 
 
 def extension_loading(tally, python, where, env):

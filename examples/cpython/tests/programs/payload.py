@@ -33,6 +33,7 @@ py_compile.compile(source, cfile=os.path.join(where, "sl/m_sl.pyc"))
 os.remove(source)
 with zipfile.ZipFile(os.path.join(where, "z.zip"), "w") as z:
     z.writestr("m_zip.py", 'print("RAN m_zip")\n')
+write("appdir/__main__.py", 'print("RAN appdir")\n')
 with zipfile.ZipFile(os.path.join(where, "app.zip"), "w") as z:
     z.writestr("__main__.py", 'print("RAN app")\n')
 shutil.copy(extension, where)
