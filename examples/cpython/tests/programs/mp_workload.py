@@ -1,6 +1,7 @@
 """multiprocessing under the exec policy: spawn and forkserver pools and
 processes, a semaphore and shared memory (both go through the resource
-tracker). Every child multiprocessing starts runs `python -m multiprocessing`.
+tracker). Every child multiprocessing starts runs
+`python -m multiprocessing._child`.
 
 Prints "MP OK <method>" per start method, then the exit status of a child
 started with inline code (-c): the control, refused under DENY_INTERACTIVE.
