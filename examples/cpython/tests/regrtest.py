@@ -38,7 +38,7 @@ EXPECTED = os.path.join(HERE, "restrict-file-failures.txt")
 def failing(prefix, bits, tests, where, label, match=()):
     """Run regrtest; {failing test case id: its failure text}."""
     xml = f"{where}/{label}.xml"
-    argv = [f"{prefix}/bin/python3", "-m", "test", "-j2", "--timeout", "900", "--junit-xml", xml]
+    argv = [f"{prefix}/bin/python3", "-m", "test", "-j2", "--timeout", "300", "--junit-xml", xml]
     argv += [arg for pattern in match for arg in ("-m", pattern)] + list(tests)
     start = time.monotonic()
     # The cache must be written as in real use: PYTHONDONTWRITEBYTECODE unset.
@@ -56,7 +56,7 @@ def failing(prefix, bits, tests, where, label, match=()):
             # regrtest writes the whole id (test.test_x.Class.method) as name
             failed[case.get("name")] = "".join(f"{p.get('message')}\n{p.text}" for p in problems)
     # A test module that crashed or timed out has no test cases to report.
-    crashed = re.findall(r"^(test_\S+) (?:crashed|failed \(.*timed out)", output, re.M)
+    crashed = re.findall(r"\b(test_\S+) (?:crashed|timed out|worker non-zero exit code|worker bug)", output)
     failed.update({f"{name} (whole module)": "" for name in crashed})
     return failed
 
