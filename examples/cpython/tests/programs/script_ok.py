@@ -1,0 +1,1 @@
+print("RAN script_ok")
