@@ -8,6 +8,14 @@ import os
 import statistics
 
 
+def quartiles(samples):
+    """p25, median and p75 of a list of samples (all three the sample if only one)."""
+    if len(samples) < 2:
+        return samples[0], samples[0], samples[0]
+    q1, q2, q3 = statistics.quantiles(samples, n=4)
+    return q1, q2, q3
+
+
 def spread(samples):
     """p10 and p90 of a list of samples (the lowest and highest with few)."""
     ordered = sorted(samples)
