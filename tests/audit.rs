@@ -6,12 +6,15 @@
 
 #[path = "cli-support/common.rs"]
 mod common;
+mod support;
 
 use common::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+use support::syscalls::{mount, private_mount_namespace};
+use support::{write_file, Mounted};
 
 /// The mini interpreter, compiled once per test run.
 fn mini_interp() -> &'static Path {

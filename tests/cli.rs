@@ -4,12 +4,15 @@
 
 #[path = "cli-support/common.rs"]
 mod common;
+mod support;
 
 use common::*;
 use std::fs::OpenOptions;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::Command;
+use support::syscalls::{mount, private_mount_namespace};
+use support::{write_file, Mounted};
 
 /// `execcheck check ARGS...`
 fn check<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: I) -> std::process::Output {
@@ -110,15 +113,15 @@ fn a_file_open_for_writing_is_busy_not_refused() {
 #[test]
 fn noexec_mounts_are_refused_as_such() {
     let scratch = Scratch::new();
-    let noexec = private_tmpfs(&scratch, "noexec", libc::MS_NOEXEC);
-    let script = noexec.0.join("script.py");
+    let noexec = private_tmpfs(&scratch, "noexec", true);
+    let script = noexec.path.join("script.py");
     write_file(&script, b"print(1)\n", 0o755);
     let output = check([&script]);
     assert_exit(&output, 1);
     assert_eq!(records(&output)[0].1, "noexec-mount");
     // Control: the same file on an exec tmpfs is allowed.
-    let exec = private_tmpfs(&scratch, "exec", 0);
-    let script = exec.0.join("script.py");
+    let exec = private_tmpfs(&scratch, "exec", false);
+    let script = exec.path.join("script.py");
     write_file(&script, b"print(1)\n", 0o755);
     assert_exit(&check([&script]), 0);
 }
@@ -306,8 +309,8 @@ fn one_file_system_does_not_enter_mounts() {
     let tree = scratch.path("tree");
     std::fs::create_dir_all(&tree).unwrap();
     write_file(&tree.join("top.py"), b"", 0o755);
-    let inner = private_tmpfs(&scratch, "tree/mnt", 0);
-    write_file(&inner.0.join("inner.py"), b"", 0o644);
+    let inner = private_tmpfs(&scratch, "tree/mnt", false);
+    write_file(&inner.path.join("inner.py"), b"", 0o644);
     let output = check([Path::new("-r"), &tree]);
     assert_exit(&output, 1);
     assert_eq!(records(&output).len(), 2);
