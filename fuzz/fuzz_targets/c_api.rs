@@ -10,6 +10,8 @@
 #[path = "../../tests/reliability/fds.rs"]
 mod fds;
 mod pool;
+#[path = "../../tests/support/syscalls.rs"]
+mod syscalls;
 
 // Only the C symbols are called: link the library all the same.
 use execcheck as _;
@@ -329,26 +331,10 @@ fn interactive_oracle(source: c_int, fd: c_int) -> c_int {
     raw_check(fd)
 }
 
-/// The kernel's verdict, straight from the system call.
+/// The kernel's verdict, straight from the system call, as the C API
+/// reports it: 0 or -errno.
 fn raw_check(fd: c_int) -> c_int {
-    let argv = [c"".as_ptr(), std::ptr::null()];
-    let envp = [std::ptr::null::<c_char>()];
-    // SAFETY: valid strings and NULL-terminated arrays.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_execveat,
-            fd,
-            c"".as_ptr(),
-            argv.as_ptr(),
-            envp.as_ptr(),
-            libc::AT_EMPTY_PATH | 0x10000,
-        )
-    };
-    if ret == 0 {
-        0
-    } else {
-        -errno()
-    }
+    -syscalls::raw_check(fd)
 }
 
 /// (device, inode) of an fd.
