@@ -14,16 +14,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 use support::syscalls::{mount, private_mount_namespace};
-use support::{write_file, Mounted};
+use support::{inc, write_file, Mounted};
 
 /// The mini interpreter, compiled once per test run.
 fn mini_interp() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        // The static library cargo built for this test run: deps/ holds the
-        // fresh one (target/debug/libexeccheck.a is only refreshed by `cargo build`).
-        let library = Path::new(EXECCHECK).with_file_name("deps/libexeccheck.a");
         let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mini-interp");
         let output = run(Command::new("cc")
             .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-o"])
@@ -31,8 +28,8 @@ fn mini_interp() -> &'static Path {
             .arg("-I")
             .arg(root.join("include"))
             .arg(root.join("tests/cli-support/mini-interp.c"))
-            .arg(&library)
-            .args(["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl"]));
+            .arg(inc::static_library())
+            .args(inc::NATIVE_STATIC_LIBS));
         assert!(output.status.success(), "cc failed:\n{}", stderr(&output));
         binary
     })
