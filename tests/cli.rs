@@ -4,9 +4,11 @@
 
 #[path = "cli-support/common.rs"]
 mod common;
+mod reliability;
 mod support;
 
 use common::*;
+use reliability::seccomp;
 use std::fs::OpenOptions;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -485,46 +487,17 @@ fn run_exit_codes() {
 
 fn without_exec_check(args: &[&str]) -> std::process::Output {
     use std::os::unix::process::CommandExt;
+    let execveat_einval = seccomp::program(
+        &[libc::SYS_execveat],
+        None,
+        seccomp::Action::Errno(libc::EINVAL),
+    );
     let mut command = Command::new(EXECCHECK);
     command.args(args).env_remove("EXECCHECK_LOG");
-    // SAFETY: only async-signal-safe prctl calls between fork and exec.
-    unsafe { command.pre_exec(install_execveat_einval_filter) };
+    // SAFETY: between fork and exec, only prctl and seccomp calls on a
+    // program made beforehand.
+    unsafe { command.pre_exec(move || seccomp::install_program(&execveat_einval)) };
     run(&mut command)
-}
-
-fn install_execveat_einval_filter() -> std::io::Result<()> {
-    #[cfg(target_arch = "x86_64")]
-    const AUDIT_ARCH: u32 = 0xc000_003e;
-    #[cfg(target_arch = "aarch64")]
-    const AUDIT_ARCH: u32 = 0xc000_00b7;
-    const LD_W_ABS: u16 = 0x20;
-    const JEQ_K: u16 = 0x15;
-    const RET_K: u16 = 0x06;
-    const RET_ALLOW: u32 = 0x7fff_0000;
-    const RET_ERRNO: u32 = 0x0005_0000;
-    let op = |code, jt, jf, k| libc::sock_filter { code, jt, jf, k };
-    let program = [
-        op(LD_W_ABS, 0, 0, 4), // seccomp_data.arch
-        op(JEQ_K, 1, 0, AUDIT_ARCH),
-        op(RET_K, 0, 0, RET_ALLOW),
-        op(LD_W_ABS, 0, 0, 0), // seccomp_data.nr
-        op(JEQ_K, 0, 1, libc::SYS_execveat as u32),
-        op(RET_K, 0, 0, RET_ERRNO | libc::EINVAL as u32),
-        op(RET_K, 0, 0, RET_ALLOW),
-    ];
-    let fprog = libc::sock_fprog {
-        len: program.len() as u16,
-        filter: program.as_ptr() as *mut _,
-    };
-    // SAFETY: a valid filter program that outlives the calls.
-    unsafe {
-        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
-            || libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &fprog) != 0
-        {
-            return Err(std::io::Error::last_os_error());
-        }
-    }
-    Ok(())
 }
 
 #[test]
