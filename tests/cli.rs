@@ -13,6 +13,7 @@ use std::fs::OpenOptions;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::Command;
+use support::landlock::execute_only_beneath;
 use support::syscalls::{mount, private_mount_namespace};
 use support::{write_file, Mounted};
 
@@ -128,50 +129,6 @@ fn noexec_mounts_are_refused_as_such() {
     assert_exit(&check([&script]), 0);
 }
 
-/// Landlock, as a security module the check consults: a domain that grants
-/// execute only beneath `allowed` (the directories execcheck itself needs).
-/// Runs between fork and exec, so everything is prepared beforehand.
-fn landlocked(allowed: &[&Path]) -> impl FnMut() -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    const EXECUTE: u64 = 1; // LANDLOCK_ACCESS_FS_EXECUTE
-    const PATH_BENEATH: libc::c_int = 1; // LANDLOCK_RULE_PATH_BENEATH
-    #[repr(C, packed)]
-    struct Rule {
-        allowed_access: u64,
-        parent_fd: i32,
-    }
-    let dirs: Vec<std::fs::File> = allowed
-        .iter()
-        .map(|dir| std::fs::File::open(dir).unwrap())
-        .collect();
-    move || {
-        let fail = || Err(std::io::Error::last_os_error());
-        // SAFETY: the Landlock and prctl system calls, with valid structures.
-        unsafe {
-            let ruleset = libc::syscall(libc::SYS_landlock_create_ruleset, &EXECUTE, 8usize, 0);
-            if ruleset < 0 {
-                return fail();
-            }
-            for dir in &dirs {
-                let rule = Rule {
-                    allowed_access: EXECUTE,
-                    parent_fd: dir.as_raw_fd(),
-                };
-                if libc::syscall(libc::SYS_landlock_add_rule, ruleset, PATH_BENEATH, &rule, 0) != 0
-                {
-                    return fail();
-                }
-            }
-            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
-                || libc::syscall(libc::SYS_landlock_restrict_self, ruleset, 0) != 0
-            {
-                return fail();
-            }
-        }
-        Ok(())
-    }
-}
-
 #[test]
 fn a_security_module_refusal_is_named_as_such() {
     use std::os::unix::process::CommandExt;
@@ -184,8 +141,10 @@ fn a_security_module_refusal_is_named_as_such() {
         .arg("check")
         .arg(&script)
         .env_remove("EXECCHECK_LOG");
+    // Landlock grants execute only beneath the directories execcheck needs.
+    let domain = execute_only_beneath(&[own_dir, Path::new("/usr")]);
     // SAFETY: the closure makes only system calls.
-    unsafe { command.pre_exec(landlocked(&[own_dir, Path::new("/usr")])) };
+    unsafe { command.pre_exec(domain) };
     let output = run(&mut command);
     assert_exit(&output, 1);
     assert_eq!(records(&output)[0].1, "security-module");
