@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 use support::syscalls::{mount, private_mount_namespace};
-use support::{inc, write_file, Mounted};
+use support::{copy_file, inc, write_file, Mounted};
 
 /// The mini interpreter, compiled once per test run.
 fn mini_interp() -> &'static Path {
@@ -338,7 +338,7 @@ fn setuid_programs_ignore_execcheck_log() {
     let plain = scratch.path("plain.py");
     write_file(&plain, b"", 0o644);
     let copy = scratch.path("mini-interp");
-    std::fs::copy(mini_interp(), &copy).unwrap();
+    copy_file(&mini_interp(), &copy);
     let as_nobody = |mode| {
         std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(mode)).unwrap();
         run(Command::new("setpriv")

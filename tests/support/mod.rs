@@ -41,8 +41,40 @@ pub fn temp_path(what: &str) -> PathBuf {
 
 /// Write a file with these contents and this mode.
 pub fn write_file(path: &Path, contents: impl AsRef<[u8]>, mode: u32) {
-    fs::write(path, contents).unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    let contents = contents.as_ref();
+    with_private_fds(|| {
+        fs::write(path, contents).unwrap();
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    });
+}
+
+/// Copy a file (with its mode), e.g. a program a test then runs.
+pub fn copy_file(from: &Path, to: &Path) {
+    with_private_fds(|| {
+        fs::copy(from, to).unwrap();
+    });
+}
+
+/// Run `body` on a thread with a private fd table. Tests run in parallel
+/// threads that fork (in_child, Command); a fork copies the fd table, and a
+/// child holding a copy of a write fd makes the kernel call the file busy
+/// (ETXTBSY) to whoever checks or runs it next, for as long as that child
+/// lives. An fd that never enters the shared table cannot be copied.
+fn with_private_fds(body: impl FnOnce() + Send) {
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            // SAFETY: unshare takes no pointers; CLONE_FILES gives this thread
+            // its own copy of the fd table.
+            let unshared = unsafe { libc::unshare(libc::CLONE_FILES) };
+            assert_eq!(
+                unshared,
+                0,
+                "unshare(CLONE_FILES): {}",
+                std::io::Error::last_os_error()
+            );
+            body();
+        });
+    });
 }
 
 /// A tmpfs mounted for one test, unmounted when dropped.
