@@ -135,6 +135,15 @@ static inline void make_file(char path[256], const char *dir, const char *name, 
     }
 }
 
+/* The fixture most tests start from: a fresh exec tmpfs in `dir` holding
+ * "good" (mode 0755) and "plain" (0644); their paths in `good` and `plain`. */
+static inline void make_exec_fixture(char dir[64], char good[256], char plain[256])
+{
+    make_tmpfs(dir, 0);
+    make_file(good, dir, "good", 0755);
+    make_file(plain, dir, "plain", 0644);
+}
+
 static inline int open_or_bail(const char *path, int flags)
 {
     int fd = open(path, flags | O_CLOEXEC);

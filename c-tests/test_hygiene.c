@@ -127,9 +127,7 @@ int main(void)
 {
     tap_init();
     tap_require_root();
-    make_tmpfs(exec_dir, 0);
-    make_file(good, exec_dir, "good", 0755);
-    make_file(plain, exec_dir, "plain", 0644);
+    make_exec_fixture(exec_dir, good, plain);
     exec_check_supported(); /* the one-time probe, outside the counted calls */
     hygiene("single-threaded");
     pthread_t t;

@@ -177,10 +177,8 @@ int main(int argc, char **argv)
         return exec_policy_get();
     tap_init();
     tap_require_root();
-    make_tmpfs(exec_dir, 0);
+    make_exec_fixture(exec_dir, good, plain);
     make_tmpfs(noexec_dir, 1);
-    make_file(good, exec_dir, "good", 0755);
-    make_file(plain, exec_dir, "plain", 0644);
     make_file(mounted, noexec_dir, "mounted", 0755);
 
     in_child(set_get, NULL, "set and get");

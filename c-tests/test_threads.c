@@ -135,9 +135,7 @@ int main(void)
 {
     tap_init();
     tap_require_root();
-    make_tmpfs(exec_dir, 0);
-    make_file(good, exec_dir, "good", 0755);
-    make_file(plain, exec_dir, "plain", 0644);
+    make_exec_fixture(exec_dir, good, plain);
 
     in_child(concurrent_callers, NULL, "concurrent callers");
 

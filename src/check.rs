@@ -123,12 +123,20 @@ fn retrying_eintr(fd: c_int, args: &CheckArgs) -> Result<(), Errno> {
 ///
 /// glibc (>= 2.32) keeps `__libc_single_threaded` nonzero until the first
 /// thread is created; reading it is free. It never goes back, so a process
-/// that had threads (or a child forked from one) asks the kernel: the link
-/// count of `/proc/self/task` is the number of threads + 2 (~2 us). With only
-/// this thread alive, nobody else can start one during the check. Any doubt
-/// (no /proc, another libc) means "threads": the safe, slower path.
+/// that had threads (or a child forked from one) asks the kernel:
+/// `unshare(CLONE_THREAD)` succeeds only for a lone thread (~0.2 us; EINVAL
+/// otherwise, also for a lone thread that is not the group leader). Where a
+/// seccomp filter denies unshare (container runtimes do), the link count of
+/// `/proc/self/task` is the number of threads + 2 (~2 us). With only this
+/// thread alive, nobody else can start one during the check. Any doubt (no
+/// /proc, another libc) means "threads": the safe, slower path.
 fn is_single_threaded() -> bool {
-    glibc_single_threaded() || task_count() == Some(1)
+    glibc_single_threaded()
+        || match sys::unshare_thread() {
+            Ok(()) => true,
+            Err(libc::EINVAL) => false,
+            Err(_) => task_count() == Some(1),
+        }
 }
 
 #[cfg(target_env = "gnu")]

@@ -6,21 +6,21 @@
 
 #[path = "cli-support/common.rs"]
 mod common;
+mod support;
 
 use common::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+use support::syscalls::{mount, private_mount_namespace};
+use support::{copy_file, inc, write_file, Mounted};
 
 /// The mini interpreter, compiled once per test run.
 fn mini_interp() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        // The static library cargo built for this test run: deps/ holds the
-        // fresh one (target/debug/libexeccheck.a is only refreshed by `cargo build`).
-        let library = Path::new(EXECCHECK).with_file_name("deps/libexeccheck.a");
         let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mini-interp");
         let output = run(Command::new("cc")
             .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-o"])
@@ -28,8 +28,8 @@ fn mini_interp() -> &'static Path {
             .arg("-I")
             .arg(root.join("include"))
             .arg(root.join("tests/cli-support/mini-interp.c"))
-            .arg(&library)
-            .args(["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl"]));
+            .arg(inc::static_library())
+            .args(inc::NATIVE_STATIC_LIBS));
         assert!(output.status.success(), "cc failed:\n{}", stderr(&output));
         binary
     })
@@ -338,7 +338,7 @@ fn setuid_programs_ignore_execcheck_log() {
     let plain = scratch.path("plain.py");
     write_file(&plain, b"", 0o644);
     let copy = scratch.path("mini-interp");
-    std::fs::copy(mini_interp(), &copy).unwrap();
+    copy_file(&mini_interp(), &copy);
     let as_nobody = |mode| {
         std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(mode)).unwrap();
         run(Command::new("setpriv")

@@ -4,12 +4,18 @@
 
 #[path = "cli-support/common.rs"]
 mod common;
+mod reliability;
+mod support;
 
 use common::*;
+use reliability::seccomp;
 use std::fs::OpenOptions;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::Command;
+use support::landlock::execute_only_beneath;
+use support::syscalls::{mount, private_mount_namespace};
+use support::{write_file, Mounted};
 
 /// `execcheck check ARGS...`
 fn check<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: I) -> std::process::Output {
@@ -110,61 +116,17 @@ fn a_file_open_for_writing_is_busy_not_refused() {
 #[test]
 fn noexec_mounts_are_refused_as_such() {
     let scratch = Scratch::new();
-    let noexec = private_tmpfs(&scratch, "noexec", libc::MS_NOEXEC);
-    let script = noexec.0.join("script.py");
+    let noexec = private_tmpfs(&scratch, "noexec", true);
+    let script = noexec.path.join("script.py");
     write_file(&script, b"print(1)\n", 0o755);
     let output = check([&script]);
     assert_exit(&output, 1);
     assert_eq!(records(&output)[0].1, "noexec-mount");
     // Control: the same file on an exec tmpfs is allowed.
-    let exec = private_tmpfs(&scratch, "exec", 0);
-    let script = exec.0.join("script.py");
+    let exec = private_tmpfs(&scratch, "exec", false);
+    let script = exec.path.join("script.py");
     write_file(&script, b"print(1)\n", 0o755);
     assert_exit(&check([&script]), 0);
-}
-
-/// Landlock, as a security module the check consults: a domain that grants
-/// execute only beneath `allowed` (the directories execcheck itself needs).
-/// Runs between fork and exec, so everything is prepared beforehand.
-fn landlocked(allowed: &[&Path]) -> impl FnMut() -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    const EXECUTE: u64 = 1; // LANDLOCK_ACCESS_FS_EXECUTE
-    const PATH_BENEATH: libc::c_int = 1; // LANDLOCK_RULE_PATH_BENEATH
-    #[repr(C, packed)]
-    struct Rule {
-        allowed_access: u64,
-        parent_fd: i32,
-    }
-    let dirs: Vec<std::fs::File> = allowed
-        .iter()
-        .map(|dir| std::fs::File::open(dir).unwrap())
-        .collect();
-    move || {
-        let fail = || Err(std::io::Error::last_os_error());
-        // SAFETY: the Landlock and prctl system calls, with valid structures.
-        unsafe {
-            let ruleset = libc::syscall(libc::SYS_landlock_create_ruleset, &EXECUTE, 8usize, 0);
-            if ruleset < 0 {
-                return fail();
-            }
-            for dir in &dirs {
-                let rule = Rule {
-                    allowed_access: EXECUTE,
-                    parent_fd: dir.as_raw_fd(),
-                };
-                if libc::syscall(libc::SYS_landlock_add_rule, ruleset, PATH_BENEATH, &rule, 0) != 0
-                {
-                    return fail();
-                }
-            }
-            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
-                || libc::syscall(libc::SYS_landlock_restrict_self, ruleset, 0) != 0
-            {
-                return fail();
-            }
-        }
-        Ok(())
-    }
 }
 
 #[test]
@@ -179,8 +141,10 @@ fn a_security_module_refusal_is_named_as_such() {
         .arg("check")
         .arg(&script)
         .env_remove("EXECCHECK_LOG");
+    // Landlock grants execute only beneath the directories execcheck needs.
+    let domain = execute_only_beneath(&[own_dir, Path::new("/usr")]);
     // SAFETY: the closure makes only system calls.
-    unsafe { command.pre_exec(landlocked(&[own_dir, Path::new("/usr")])) };
+    unsafe { command.pre_exec(domain) };
     let output = run(&mut command);
     assert_exit(&output, 1);
     assert_eq!(records(&output)[0].1, "security-module");
@@ -306,8 +270,8 @@ fn one_file_system_does_not_enter_mounts() {
     let tree = scratch.path("tree");
     std::fs::create_dir_all(&tree).unwrap();
     write_file(&tree.join("top.py"), b"", 0o755);
-    let inner = private_tmpfs(&scratch, "tree/mnt", 0);
-    write_file(&inner.0.join("inner.py"), b"", 0o644);
+    let inner = private_tmpfs(&scratch, "tree/mnt", false);
+    write_file(&inner.path.join("inner.py"), b"", 0o644);
     let output = check([Path::new("-r"), &tree]);
     assert_exit(&output, 1);
     assert_eq!(records(&output).len(), 2);
@@ -482,46 +446,17 @@ fn run_exit_codes() {
 
 fn without_exec_check(args: &[&str]) -> std::process::Output {
     use std::os::unix::process::CommandExt;
+    let execveat_einval = seccomp::program(
+        &[libc::SYS_execveat],
+        None,
+        seccomp::Action::Errno(libc::EINVAL),
+    );
     let mut command = Command::new(EXECCHECK);
     command.args(args).env_remove("EXECCHECK_LOG");
-    // SAFETY: only async-signal-safe prctl calls between fork and exec.
-    unsafe { command.pre_exec(install_execveat_einval_filter) };
+    // SAFETY: between fork and exec, only prctl and seccomp calls on a
+    // program made beforehand.
+    unsafe { command.pre_exec(move || seccomp::install_program(&execveat_einval)) };
     run(&mut command)
-}
-
-fn install_execveat_einval_filter() -> std::io::Result<()> {
-    #[cfg(target_arch = "x86_64")]
-    const AUDIT_ARCH: u32 = 0xc000_003e;
-    #[cfg(target_arch = "aarch64")]
-    const AUDIT_ARCH: u32 = 0xc000_00b7;
-    const LD_W_ABS: u16 = 0x20;
-    const JEQ_K: u16 = 0x15;
-    const RET_K: u16 = 0x06;
-    const RET_ALLOW: u32 = 0x7fff_0000;
-    const RET_ERRNO: u32 = 0x0005_0000;
-    let op = |code, jt, jf, k| libc::sock_filter { code, jt, jf, k };
-    let program = [
-        op(LD_W_ABS, 0, 0, 4), // seccomp_data.arch
-        op(JEQ_K, 1, 0, AUDIT_ARCH),
-        op(RET_K, 0, 0, RET_ALLOW),
-        op(LD_W_ABS, 0, 0, 0), // seccomp_data.nr
-        op(JEQ_K, 0, 1, libc::SYS_execveat as u32),
-        op(RET_K, 0, 0, RET_ERRNO | libc::EINVAL as u32),
-        op(RET_K, 0, 0, RET_ALLOW),
-    ];
-    let fprog = libc::sock_fprog {
-        len: program.len() as u16,
-        filter: program.as_ptr() as *mut _,
-    };
-    // SAFETY: a valid filter program that outlives the calls.
-    unsafe {
-        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
-            || libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &fprog) != 0
-        {
-            return Err(std::io::Error::last_os_error());
-        }
-    }
-    Ok(())
 }
 
 #[test]

@@ -70,6 +70,10 @@ enum Fault {
     Open(i32),
     /// fstat, stat, newfstatat, statx.
     Stat(i32),
+    /// unshare (as container runtimes deny it), and clone with EAGAIN: a
+    /// lone thread must still find the direct path (through the thread
+    /// count in /proc), and only a threaded caller meets the clone fault.
+    UnshareAndClone(i32),
     /// write to fd 2 (the audit log's stderr sink).
     WriteStderr(i32),
     /// socket and sendto (the audit log's syslog sink).
@@ -111,6 +115,11 @@ impl Fault {
                 None,
                 Action::Errno(e),
             ),
+            Fault::UnshareAndClone(e) => {
+                seccomp::install(&[libc::SYS_unshare], None, Action::Errno(e));
+                Fault::Clone(libc::EAGAIN).install();
+                return;
+            }
             Fault::WriteStderr(e) => (
                 &[libc::SYS_write],
                 Some(Arg::Equals(0, 2)),
@@ -155,6 +164,8 @@ const FAULTS: &[Fault] = &[
     Fault::Open(libc::EMFILE),
     Fault::Stat(libc::EIO),
     Fault::Stat(libc::EINTR),
+    Fault::UnshareAndClone(libc::EPERM),
+    Fault::UnshareAndClone(libc::ENOSYS),
     Fault::WriteStderr(libc::EINTR),
     Fault::WriteStderr(libc::EPIPE),
     Fault::Syslog(libc::EMFILE),
@@ -367,6 +378,7 @@ fn expected(case: Case) -> Vec<i32> {
         Fault::Execveat(e) | Fault::CheckFlag(e) => -e,
         Fault::KillCheck => -libc::ECHILD, // the check child died: no verdict
         Fault::Clone(e) | Fault::Wait(e) if threaded => -e,
+        Fault::UnshareAndClone(_) if threaded => -libc::EAGAIN,
         _ => real,
     };
     let policy: Result<u32, i32> = match (case.fault, case.enforce) {
@@ -391,7 +403,7 @@ fn expected(case: Case) -> Vec<i32> {
     };
     let probe_fails = match case.fault {
         Fault::Execveat(_) | Fault::CheckFlag(_) | Fault::KillCheck => true,
-        Fault::Clone(_) | Fault::Wait(_) => threaded,
+        Fault::Clone(_) | Fault::Wait(_) | Fault::UnshareAndClone(_) => threaded,
         _ => false,
     };
     vec![

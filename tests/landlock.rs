@@ -7,65 +7,9 @@
 mod support;
 
 use execcheck::{allow_file, check_fd, CheckFlags, Policy};
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsFd;
+use support::landlock::execute_only_beneath;
 use support::{errno, in_child, Tmpfs};
-
-const LANDLOCK_ACCESS_FS_EXECUTE: u64 = 1 << 0;
-const LANDLOCK_RULE_PATH_BENEATH: libc::c_int = 1;
-
-#[repr(C)]
-struct RulesetAttr {
-    handled_access_fs: u64,
-}
-
-#[repr(C, packed)]
-struct PathBeneathAttr {
-    allowed_access: u64,
-    parent_fd: i32,
-}
-
-/// Restrict the calling thread: execute only beneath `allowed`.
-fn allow_execute_only_beneath(allowed: &std::path::Path) {
-    let attr = RulesetAttr {
-        handled_access_fs: LANDLOCK_ACCESS_FS_EXECUTE,
-    };
-    let dir = std::fs::File::open(allowed).unwrap();
-    let rule = PathBeneathAttr {
-        allowed_access: LANDLOCK_ACCESS_FS_EXECUTE,
-        parent_fd: dir.as_raw_fd(),
-    };
-    // SAFETY: the Landlock system calls with valid, correctly sized structs.
-    unsafe {
-        let ruleset = libc::syscall(
-            libc::SYS_landlock_create_ruleset,
-            &attr,
-            size_of::<RulesetAttr>(),
-            0,
-        );
-        assert!(
-            ruleset >= 0,
-            "landlock_create_ruleset: {}",
-            std::io::Error::last_os_error()
-        );
-        let rule_ptr = &rule as *const PathBeneathAttr;
-        assert_eq!(
-            libc::syscall(
-                libc::SYS_landlock_add_rule,
-                ruleset,
-                LANDLOCK_RULE_PATH_BENEATH,
-                rule_ptr,
-                0
-            ),
-            0
-        );
-        assert_eq!(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
-        assert_eq!(
-            libc::syscall(libc::SYS_landlock_restrict_self, ruleset, 0),
-            0
-        );
-        libc::close(ruleset as libc::c_int);
-    }
-}
 
 fn landlock_refuses_outside_the_allowed_directory(with_threads: bool) {
     let tmp = Tmpfs::new(false);
@@ -81,7 +25,8 @@ fn landlock_refuses_outside_the_allowed_directory(with_threads: bool) {
             with_threads,
             "the path under test"
         );
-        allow_execute_only_beneath(&tmp.path.join("allowed"));
+        let allowed = tmp.path.join("allowed");
+        execute_only_beneath(&[&allowed])().unwrap();
         let inside = support::open(&inside);
         let outside = support::open(&outside);
         assert_eq!(errno(check_fd(inside.as_fd(), CheckFlags::empty())), 0);

@@ -65,7 +65,7 @@ fn threads_start_while_the_library_checks() {
     );
     assert_eq!(failed, 0, "pthread_create failed while the library checked");
 
-    let (failed, checks) = spawn_while_checking(support::raw_check);
+    let (failed, checks) = spawn_while_checking(|fd| support::syscalls::raw_check(fd.as_raw_fd()));
     eprintln!("control, raw syscall: {failed} of {SPAWNS} spawns failed during {checks} checks");
     assert!(
         failed > 0,

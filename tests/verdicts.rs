@@ -9,7 +9,8 @@ use execcheck::{check_fd, CheckFlags};
 use std::fs::{File, OpenOptions};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
-use support::{errno, raw_check, Tmpfs};
+use support::syscalls::raw_check;
+use support::{errno, Tmpfs};
 
 /// Assert the library's verdict, with and without EMULATE (which changes
 /// nothing on a kernel that has the feature), and that the raw call agrees.
@@ -20,7 +21,11 @@ fn assert_verdict(what: &str, fd: BorrowedFd<'_>, want: i32) {
         want,
         "{what} with EMULATE"
     );
-    assert_eq!(raw_check(fd), want, "{what}: the raw syscall disagrees");
+    assert_eq!(
+        raw_check(fd.as_raw_fd()),
+        want,
+        "{what}: the raw syscall disagrees"
+    );
 }
 
 fn open_path(path: &std::path::Path) -> OwnedFd {

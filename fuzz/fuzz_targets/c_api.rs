@@ -3,13 +3,16 @@
 //! (the library's direct check) or from a second thread (its clone child).
 //!
 //! The oracle: no crash; no fd leaked; errno kept; every answer equal to
-//! what the raw system calls say, passed through the policy table.
+//! what the raw system calls say, passed through the policy table; with an
+//! audit handler set, exactly one well-formed event per failed file check.
 
 #![no_main]
 
 #[path = "../../tests/reliability/fds.rs"]
 mod fds;
 mod pool;
+#[path = "../../tests/support/syscalls.rs"]
+mod syscalls;
 
 // Only the C symbols are called: link the library all the same.
 use execcheck as _;
@@ -17,7 +20,8 @@ use libc::{c_char, c_int, c_uint};
 use libfuzzer_sys::fuzz_target;
 use pool::Pool;
 use std::ffi::{CStr, CString};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 extern "C" {
     fn exec_check_fd(fd: c_int, flags: c_uint) -> c_int;
@@ -29,6 +33,54 @@ extern "C" {
     fn exec_policy_allow_file(fd: c_int, name: *const c_char) -> c_int;
     fn exec_policy_allow_interactive(source: c_int, fd: c_int) -> c_int;
     fn exec_policy_open(dirfd: c_int, path: *const c_char, flags: c_uint) -> c_int;
+    fn exec_log_set_handler(
+        handler: Option<unsafe extern "C" fn(*const Event, *mut libc::c_void)>,
+        data: *mut libc::c_void,
+    ) -> c_int;
+}
+
+/// The header's exec_log_event.
+#[repr(C)]
+struct Event {
+    size: c_uint,
+    call: c_int,
+    enforced: c_int,
+    error: c_int,
+    policy: c_uint,
+    source: c_int,
+    fd: c_int,
+    pid: c_int,
+    file: *const c_char,
+    name: *const c_char,
+}
+
+/// What the oracle compares: (call, enforced, error, fd) of each event.
+type Seen = (c_int, c_int, c_int, c_int);
+static EVENTS: Mutex<Vec<Seen>> = Mutex::new(Vec::new());
+static HANDLER_SET: AtomicBool = AtomicBool::new(false);
+
+/// Checks the event's form (reading every string: ASan sees a bad one) and
+/// records it. Calls may come from the second thread.
+unsafe extern "C" fn record(event: *const Event, data: *mut libc::c_void) {
+    assert_eq!(data as usize, 42, "the handler's data pointer");
+    // SAFETY: the library passes a valid event for the duration of the call.
+    let e = unsafe { &*event };
+    assert!(e.size as usize >= std::mem::size_of::<Event>());
+    assert!((1..=3).contains(&e.call) && (0..=1).contains(&e.enforced));
+    assert!(e.error > 0 && e.policy <= 15 && (0..=3).contains(&e.source));
+    assert_eq!(e.pid, std::process::id() as c_int);
+    for text in [e.file, e.name] {
+        if !text.is_null() {
+            // SAFETY: NULL or a C string valid during the call (the header).
+            let _ = unsafe { CStr::from_ptr(text) }.to_bytes().len();
+        }
+    }
+    EVENTS.lock().unwrap().push((e.call, e.enforced, e.error, e.fd));
+}
+
+/// The events recorded since the last call.
+fn events() -> Vec<Seen> {
+    std::mem::take(&mut *EVENTS.lock().unwrap())
 }
 
 const R: u32 = 1; // EXEC_POLICY_RESTRICT_FILE
@@ -119,14 +171,22 @@ fn step(op: u8, input: &mut Input, pool: &Pool) {
             let (fd, what) = input.pick(&pool.fds);
             let name = name(input);
             let ptr = name.as_ref().map_or(std::ptr::null(), |n| n.as_ptr());
+            events();
             let got = keeping_errno(|| unsafe { exec_policy_allow_file(fd, ptr) });
-            let want = if policy() & R != 0 { raw_check(fd) } else { 0 };
+            let verdict = raw_check(fd);
+            let enforced = policy() & R != 0;
+            let want = if enforced { verdict } else { 0 };
             assert_eq!(
                 got,
                 want,
                 "exec_policy_allow_file({what}) under {:#x}",
                 policy()
             );
+            let want_events = match HANDLER_SET.load(Ordering::Relaxed) && verdict != 0 {
+                true => vec![(1, enforced as c_int, -verdict, fd)],
+                false => vec![],
+            };
+            assert_eq!(events(), want_events, "audit of allow_file({what})");
         }
         2 => {
             let (fd, what) = input.pick(&pool.fds);
@@ -168,6 +228,13 @@ fn step(op: u8, input: &mut Input, pool: &Pool) {
             let got = keeping_errno(|| unsafe { exec_policy_force(bits) });
             let want = if bits == 0 { 0 } else { -libc::EINVAL };
             assert_eq!((got, policy()), (want, before), "force({bits:#x})");
+        }
+        7 if input.byte() % 2 == 0 => {
+            let set = input.byte() % 2 == 0;
+            let handler = set.then_some(record as unsafe extern "C" fn(_, _));
+            let got = keeping_errno(|| unsafe { exec_log_set_handler(handler, 42 as *mut _) });
+            assert_eq!(got, 0, "exec_log_set_handler");
+            HANDLER_SET.store(set, Ordering::Relaxed);
         }
         _ => {
             assert_eq!(keeping_errno(|| unsafe { exec_check_supported() }), 1);
@@ -329,26 +396,10 @@ fn interactive_oracle(source: c_int, fd: c_int) -> c_int {
     raw_check(fd)
 }
 
-/// The kernel's verdict, straight from the system call.
+/// The kernel's verdict, straight from the system call, as the C API
+/// reports it: 0 or -errno.
 fn raw_check(fd: c_int) -> c_int {
-    let argv = [c"".as_ptr(), std::ptr::null()];
-    let envp = [std::ptr::null::<c_char>()];
-    // SAFETY: valid strings and NULL-terminated arrays.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_execveat,
-            fd,
-            c"".as_ptr(),
-            argv.as_ptr(),
-            envp.as_ptr(),
-            libc::AT_EMPTY_PATH | 0x10000,
-        )
-    };
-    if ret == 0 {
-        0
-    } else {
-        -errno()
-    }
+    -syscalls::raw_check(fd)
 }
 
 /// (device, inode) of an fd.

@@ -4,9 +4,8 @@
 //! sockets, memfds, devices, and fd numbers that are closed or invalid.
 
 use crate::fds::FdCounter;
-use std::ffi::CString;
+use crate::syscalls::{c_path, mount, private_mount_namespace};
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -36,36 +35,17 @@ fn sandbox() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
-        // SAFETY: a private mount namespace for this process only.
-        unsafe {
-            assert_eq!(libc::unshare(libc::CLONE_NEWNS), 0, "unshare");
-            let (private, none) = (libc::MS_REC | libc::MS_PRIVATE, std::ptr::null());
-            let ret = libc::mount(none, c"/".as_ptr(), none, private, std::ptr::null());
-            assert_eq!(ret, 0, "make / private");
-        }
-        mount_tmpfs(&dir, 0);
+        // A mount namespace for this process (one thread so far): its
+        // mounts go away with it.
+        private_mount_namespace();
+        mount("tmpfs", &dir, 0);
         std::fs::create_dir(dir.join("noexec")).unwrap();
-        mount_tmpfs(&dir.join("noexec"), libc::MS_NOEXEC);
+        mount("tmpfs", &dir.join("noexec"), libc::MS_NOEXEC);
     } else {
         eprintln!("fuzz: not root: no tmpfs, no noexec mount, no device node");
         std::fs::create_dir_all(dir.join("noexec")).unwrap();
     }
     dir
-}
-
-fn mount_tmpfs(at: &Path, flags: libc::c_ulong) {
-    let target = CString::new(at.as_os_str().as_bytes()).unwrap();
-    // SAFETY: valid C strings, no data.
-    let ret = unsafe {
-        libc::mount(
-            c"tmpfs".as_ptr(),
-            target.as_ptr(),
-            c"tmpfs".as_ptr(),
-            flags,
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(ret, 0, "mount tmpfs: {}", std::io::Error::last_os_error());
 }
 
 fn file(path: &Path, mode: u32) {
@@ -74,9 +54,8 @@ fn file(path: &Path, mode: u32) {
 }
 
 fn open(path: &Path, flags: libc::c_int) -> OwnedFd {
-    let c = CString::new(path.as_os_str().as_bytes()).unwrap();
     // SAFETY: a valid C string.
-    let fd = unsafe { libc::open(c.as_ptr(), flags | libc::O_CLOEXEC) };
+    let fd = unsafe { libc::open(c_path(path).as_ptr(), flags | libc::O_CLOEXEC) };
     assert!(
         fd >= 0,
         "open {}: {}",
@@ -117,8 +96,7 @@ impl Pool {
         symlink("nothere", at("dangling")).unwrap();
         symlink("loop", at("loop")).unwrap();
         symlink("/bin/sh", at("abs")).unwrap(); // a file: "abs/.." is ENOTDIR
-        let fifo = CString::new(at("fifo").as_os_str().as_bytes()).unwrap();
-        let null = CString::new(at("null").as_os_str().as_bytes()).unwrap();
+        let (fifo, null) = (c_path(&at("fifo")), c_path(&at("null")));
         // SAFETY: valid C strings. The device node needs root; its absence
         // only makes its name missing.
         unsafe {

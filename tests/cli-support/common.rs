@@ -1,14 +1,15 @@
 //! Helpers shared by the CLI and audit tests: run the real binary, make
-//! scratch directories, and mount file systems in a mount namespace private
-//! to the calling test thread (so nothing is left mounted on the host, even
-//! when a test fails).
+//! scratch directories, and mount tmpfs in a mount namespace private to the
+//! calling test thread (so nothing is left mounted on the host, even when a
+//! test fails). Mounts and files come from tests/support, which every test
+//! crate including this file also declares (`mod support;`).
 #![allow(dead_code)] // each test crate uses a different subset
 
-use std::ffi::{CString, OsStr};
-use std::os::unix::ffi::OsStrExt;
+use crate::support::syscalls::{c_path, private_mount_namespace};
+use crate::support::{temp_path, Tmpfs};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 pub const EXECCHECK: &str = env!("CARGO_BIN_EXE_execcheck");
 
@@ -51,10 +52,7 @@ pub struct Scratch(pub PathBuf);
 
 impl Scratch {
     pub fn new() -> Scratch {
-        static COUNT: AtomicU32 = AtomicU32::new(0);
-        let n = COUNT.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("execcheck-cli-test.{}.{n}", std::process::id()));
+        let dir = temp_path("cli-test");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir(&dir).unwrap();
         Scratch(dir)
@@ -71,88 +69,16 @@ impl Drop for Scratch {
     }
 }
 
-/// A file with `content` and `mode`.
-pub fn write_file(path: &Path, content: &[u8], mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, content).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-fn c(path: &Path) -> CString {
-    CString::new(path.as_os_str().as_bytes()).unwrap()
-}
-
-/// Give the calling thread its own mount namespace, with nothing propagating
-/// back to the host. Children spawned from this thread inherit it. Needs
-/// root (CAP_SYS_ADMIN), as the tests do.
-pub fn private_mount_namespace() {
-    // SAFETY: plain system calls; a failure is reported below.
-    unsafe {
-        assert_eq!(
-            libc::unshare(libc::CLONE_NEWNS),
-            0,
-            "unshare(CLONE_NEWNS): {}",
-            std::io::Error::last_os_error()
-        );
-        let private = libc::mount(
-            std::ptr::null(),
-            c"/".as_ptr(),
-            std::ptr::null(),
-            libc::MS_REC | libc::MS_PRIVATE,
-            std::ptr::null(),
-        );
-        assert_eq!(
-            private,
-            0,
-            "making / private: {}",
-            std::io::Error::last_os_error()
-        );
-    }
-}
-
-/// Mount a file system of `fstype` on `target` (in this thread's namespace).
-pub fn mount(fstype: &str, target: &Path, flags: libc::c_ulong) {
-    let fstype = CString::new(fstype).unwrap();
-    // SAFETY: valid C strings.
-    let result = unsafe {
-        libc::mount(
-            fstype.as_ptr(),
-            c(target).as_ptr(),
-            fstype.as_ptr(),
-            flags,
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(
-        result,
-        0,
-        "mount {fstype:?} on {}: {}",
-        target.display(),
-        std::io::Error::last_os_error()
-    );
-}
-
-/// A mount, detached on drop (declare it after the Scratch holding it).
-pub struct Mounted(pub PathBuf);
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        // SAFETY: a valid C string.
-        unsafe { libc::umount2(c(&self.0).as_ptr(), libc::MNT_DETACH) };
-    }
-}
-
-/// A fresh tmpfs (with `flags`, e.g. MS_NOEXEC) in a private namespace.
-pub fn private_tmpfs(scratch: &Scratch, name: &str, flags: libc::c_ulong) -> Mounted {
+/// A fresh tmpfs (`noexec` or not) at `name` in `scratch`, mounted in a
+/// mount namespace private to the calling thread. Declare it after the
+/// Scratch holding it: it is unmounted first.
+pub fn private_tmpfs(scratch: &Scratch, name: &str, noexec: bool) -> Tmpfs {
     private_mount_namespace();
-    let dir = scratch.path(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    mount("tmpfs", &dir, flags);
-    Mounted(dir)
+    Tmpfs::at(scratch.path(name), noexec)
 }
 
 /// A named pipe.
 pub fn mkfifo(path: &Path) {
     // SAFETY: a valid C string.
-    assert_eq!(unsafe { libc::mkfifo(c(path).as_ptr(), 0o644) }, 0);
+    assert_eq!(unsafe { libc::mkfifo(c_path(path).as_ptr(), 0o644) }, 0);
 }

@@ -63,7 +63,7 @@ fn ret(value: u32) -> sock_filter {
 
 /// The program: native arch, one of `syscalls`, `arg` if given -> `action`;
 /// anything else is allowed.
-fn program(syscalls: &[c_long], arg: Option<Arg>, action: Action) -> Vec<sock_filter> {
+pub fn program(syscalls: &[c_long], arg: Option<Arg>, action: Action) -> Vec<sock_filter> {
     let action = match action {
         Action::Errno(errno) => libc::SECCOMP_RET_ERRNO | (errno as u32 & libc::SECCOMP_RET_DATA),
         Action::Kill => libc::SECCOMP_RET_KILL_PROCESS,
@@ -100,29 +100,35 @@ fn program(syscalls: &[c_long], arg: Option<Arg>, action: Action) -> Vec<sock_fi
 /// Install the filter on the calling thread (and with TSYNC on every thread
 /// of the process, so the rule is the same wherever the library runs).
 pub fn install(syscalls: &[c_long], arg: Option<Arg>, action: Action) {
-    let mut prog = program(syscalls, arg, action);
+    let program = program(syscalls, arg, action);
+    if let Err(e) = install_program(&program) {
+        panic!("seccomp filter: {e}");
+    }
+}
+
+/// Install a program made by `program`. Neither allocates nor panics, so it
+/// can run between fork and exec (`CommandExt::pre_exec`).
+pub fn install_program(program: &[sock_filter]) -> std::io::Result<()> {
     let fprog = libc::sock_fprog {
-        len: prog.len() as u16,
-        filter: prog.as_mut_ptr(),
+        len: program.len() as u16,
+        filter: program.as_ptr().cast_mut(),
     };
-    // SAFETY: plain prctl and seccomp calls with a valid, live program.
-    unsafe {
-        assert_eq!(
-            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0),
-            0,
-            "PR_SET_NO_NEW_PRIVS"
-        );
-        let ret = libc::syscall(
+    // SAFETY: plain prctl and seccomp calls with a valid, live program (the
+    // kernel copies it and does not write to it).
+    let ret = unsafe {
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        libc::syscall(
             libc::SYS_seccomp,
             libc::SECCOMP_SET_MODE_FILTER,
             libc::SECCOMP_FILTER_FLAG_TSYNC,
             &fprog,
-        );
-        assert_eq!(
-            ret,
-            0,
-            "seccomp filter: {}",
-            std::io::Error::last_os_error()
-        );
+        )
+    };
+    if ret == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
     }
 }

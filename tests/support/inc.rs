@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// rustc's `--print native-static-libs` for this crate on glibc: what a
-/// program linking libexeccheck.a needs (tests/abi.rs pins it).
+/// program linking libexeccheck.a needs (meson.build has the same list for
+/// the pkg-config file; a missing entry fails the static links below).
 pub const NATIVE_STATIC_LIBS: &[&str] = &[
     "-lgcc_s",
     "-lutil",

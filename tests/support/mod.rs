@@ -1,15 +1,17 @@
 //! Fixtures shared by the integration tests and the demo: real tmpfs mounts,
-//! closures run in forked children, and the example interpreter.
+//! closures run in forked children, the example interpreter (inc.rs), raw
+//! system calls (syscalls.rs) and Landlock domains (landlock.rs).
 #![allow(dead_code)] // each test crate uses its own subset
 
 pub mod inc;
+pub mod landlock;
+pub mod syscalls;
 
-use std::ffi::CString;
 use std::fs;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
+use syscalls::{mount, unmount};
 
 /// True when running as root. Otherwise says why the caller skips; under
 /// CI (CI=true) a skip is a failure, since CI machines run as root.
@@ -26,58 +28,96 @@ pub fn require_root(what: &str) -> bool {
     false
 }
 
+/// A new path in the temporary directory, different on every call:
+/// `execcheck-WHAT-PID-N`. Nothing is created.
+pub fn temp_path(what: &str) -> PathBuf {
+    static COUNT: AtomicU32 = AtomicU32::new(0);
+    std::env::temp_dir().join(format!(
+        "execcheck-{what}-{}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// Write a file with these contents and this mode.
+pub fn write_file(path: &Path, contents: impl AsRef<[u8]>, mode: u32) {
+    let contents = contents.as_ref();
+    with_private_fds(|| {
+        fs::write(path, contents).unwrap();
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    });
+}
+
+/// Copy a file (with its mode), e.g. a program a test then runs.
+pub fn copy_file(from: &Path, to: &Path) {
+    with_private_fds(|| {
+        fs::copy(from, to).unwrap();
+    });
+}
+
+/// Run `body` on a thread with a private fd table. Tests run in parallel
+/// threads that fork (in_child, Command); a fork copies the fd table, and a
+/// child holding a copy of a write fd makes the kernel call the file busy
+/// (ETXTBSY) to whoever checks or runs it next, for as long as that child
+/// lives. An fd that never enters the shared table cannot be copied.
+fn with_private_fds(body: impl FnOnce() + Send) {
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            // SAFETY: unshare takes no pointers; CLONE_FILES gives this thread
+            // its own copy of the fd table.
+            let unshared = unsafe { libc::unshare(libc::CLONE_FILES) };
+            assert_eq!(
+                unshared,
+                0,
+                "unshare(CLONE_FILES): {}",
+                std::io::Error::last_os_error()
+            );
+            body();
+        });
+    });
+}
+
 /// A tmpfs mounted for one test, unmounted when dropped.
 pub struct Tmpfs {
     pub path: PathBuf,
 }
 
 impl Tmpfs {
-    /// Mount a fresh tmpfs, with or without `noexec`. Needs root.
+    /// Mount a fresh tmpfs, with or without `noexec`, on a new directory.
+    /// Needs root.
     pub fn new(noexec: bool) -> Tmpfs {
-        static COUNT: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "execcheck-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        ));
+        Tmpfs::at(temp_path("tmpfs"), noexec)
+    }
+
+    /// Mount a fresh tmpfs on `path`, created if missing. Needs root.
+    pub fn at(path: PathBuf, noexec: bool) -> Tmpfs {
         fs::create_dir_all(&path).unwrap();
-        let target = CString::new(path.as_os_str().as_bytes()).unwrap();
-        let flags = if noexec { libc::MS_NOEXEC } else { 0 };
-        // SAFETY: valid C strings; no data argument.
-        let ret = unsafe {
-            libc::mount(
-                c"tmpfs".as_ptr(),
-                target.as_ptr(),
-                c"tmpfs".as_ptr(),
-                flags,
-                std::ptr::null(),
-            )
-        };
-        assert_eq!(
-            ret,
-            0,
-            "mount tmpfs on {}: {}",
-            path.display(),
-            std::io::Error::last_os_error()
-        );
+        mount("tmpfs", &path, if noexec { libc::MS_NOEXEC } else { 0 });
         Tmpfs { path }
     }
 
     /// Create a file with these contents and this mode.
     pub fn file(&self, name: &str, contents: &str, mode: u32) -> PathBuf {
         let path = self.path.join(name);
-        fs::write(&path, contents).unwrap();
-        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+        write_file(&path, contents, mode);
         path
     }
 }
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let target = CString::new(self.path.as_os_str().as_bytes()).unwrap();
-        // SAFETY: a valid C string.
-        unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
+        unmount(&self.path);
         let _ = fs::remove_dir(&self.path);
+    }
+}
+
+/// Something mounted on an existing directory (securityfs, a /dev of our
+/// own), detached when dropped; the directory stays.
+pub struct Mounted(pub PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        unmount(&self.0);
     }
 }
 
@@ -134,27 +174,4 @@ pub fn errno(result: std::io::Result<()>) -> i32 {
 /// (which checks directly with one thread and in a child with more).
 pub fn thread_count() -> usize {
     std::fs::read_dir("/proc/self/task").unwrap().count()
-}
-
-/// The raw system call, written independently of the library: the control
-/// the library's answers are compared with. 0 or the errno.
-pub fn raw_check(fd: std::os::fd::BorrowedFd<'_>) -> i32 {
-    let argv = [c"raw".as_ptr(), std::ptr::null()];
-    let envp = [std::ptr::null::<libc::c_char>()];
-    // SAFETY: valid strings and NULL-terminated arrays.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_execveat,
-            std::os::fd::AsRawFd::as_raw_fd(&fd),
-            c"".as_ptr(),
-            argv.as_ptr(),
-            envp.as_ptr(),
-            libc::AT_EMPTY_PATH | 0x10000,
-        )
-    };
-    if ret == 0 {
-        0
-    } else {
-        std::io::Error::last_os_error().raw_os_error().unwrap()
-    }
 }
