@@ -338,7 +338,7 @@ fn setuid_programs_ignore_execcheck_log() {
     let plain = scratch.path("plain.py");
     write_file(&plain, b"", 0o644);
     let copy = scratch.path("mini-interp");
-    copy_file(&mini_interp(), &copy);
+    copy_file(mini_interp(), &copy);
     let as_nobody = |mode| {
         std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(mode)).unwrap();
         run(Command::new("setpriv")
