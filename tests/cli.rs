@@ -9,13 +9,12 @@ mod support;
 
 use common::*;
 use reliability::seccomp;
-use std::fs::OpenOptions;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::Command;
 use support::landlock::execute_only_beneath;
 use support::syscalls::{mount, private_mount_namespace};
-use support::{write_file, Mounted};
+use support::{hold_for_writing, write_file, Mounted};
 
 /// `execcheck check ARGS...`
 fn check<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: I) -> std::process::Output {
@@ -104,7 +103,7 @@ fn a_file_open_for_writing_is_busy_not_refused() {
     let scratch = Scratch::new();
     let script = scratch.path("busy.py");
     write_file(&script, b"print(1)\n", 0o755);
-    let writer = OpenOptions::new().append(true).open(&script).unwrap();
+    let writer = hold_for_writing(&script);
     let output = check([&script]);
     assert_exit(&output, 1);
     assert_eq!(records(&output)[0].0, "busy");

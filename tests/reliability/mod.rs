@@ -148,11 +148,17 @@ pub fn pipe() -> (File, File) {
 
 /// Keep a second thread alive for as long as the returned fd is open, so the
 /// library takes its multithreaded path (the check in a clone child).
+/// Returns once the thread runs: a thread still starting would allocate
+/// (its signal stack) after a test has taken the memory away.
 pub fn second_thread() -> OwnedFd {
     let (mut reader, writer) = pipe();
+    let started = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let running = started.clone();
     std::thread::spawn(move || {
+        running.wait();
         let _ = reader.read(&mut [0]);
     });
+    started.wait();
     writer.into()
 }
 

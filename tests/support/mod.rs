@@ -41,16 +41,17 @@ pub fn temp_path(what: &str) -> PathBuf {
 
 /// Write a file with these contents and this mode.
 pub fn write_file(path: &Path, contents: impl AsRef<[u8]>, mode: u32) {
-    let contents = contents.as_ref();
-    with_private_fds(|| {
-        fs::write(path, contents).unwrap();
-        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    let (path, contents) = (path.to_owned(), contents.as_ref().to_vec());
+    with_private_fds(move || {
+        fs::write(&path, contents).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
     });
 }
 
 /// Copy a file (with its mode), e.g. a program a test then runs.
 pub fn copy_file(from: &Path, to: &Path) {
-    with_private_fds(|| {
+    let (from, to) = (from.to_owned(), to.to_owned());
+    with_private_fds(move || {
         fs::copy(from, to).unwrap();
     });
 }
@@ -60,21 +61,82 @@ pub fn copy_file(from: &Path, to: &Path) {
 /// child holding a copy of a write fd makes the kernel call the file busy
 /// (ETXTBSY) to whoever checks or runs it next, for as long as that child
 /// lives. An fd that never enters the shared table cannot be copied.
-fn with_private_fds(body: impl FnOnce() + Send) {
-    std::thread::scope(|scope| {
-        scope.spawn(|| {
-            // SAFETY: unshare takes no pointers; CLONE_FILES gives this thread
-            // its own copy of the fd table.
-            let unshared = unsafe { libc::unshare(libc::CLONE_FILES) };
-            assert_eq!(
-                unshared,
-                0,
-                "unshare(CLONE_FILES): {}",
-                std::io::Error::last_os_error()
-            );
-            body();
-        });
+fn with_private_fds(body: impl FnOnce() + Send + 'static) {
+    spawn(move || {
+        unshare_fd_table();
+        body();
+    })
+    .join()
+    .unwrap();
+}
+
+/// Give the calling thread its own copy of the fd table.
+fn unshare_fd_table() {
+    // SAFETY: unshare takes no pointers.
+    let unshared = unsafe { libc::unshare(libc::CLONE_FILES) };
+    assert_eq!(
+        unshared,
+        0,
+        "unshare(CLONE_FILES): {}",
+        std::io::Error::last_os_error()
+    );
+}
+
+/// Start a thread, trying again while the kernel says EAGAIN: no thread can
+/// be created while another thread of the process is inside execve, a check
+/// included (the fs_struct is "in exec"), and tests check in parallel
+/// threads with the raw syscall. Each such window lasts one check.
+pub fn spawn<T: Send + 'static>(
+    body: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    let body = std::sync::Arc::new(std::sync::Mutex::new(Some(body)));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let body = body.clone();
+        let run = move || (body.lock().unwrap().take().expect("run once"))();
+        match std::thread::Builder::new().spawn(run) {
+            Ok(thread) => return thread,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(std::time::Instant::now() < deadline, "spawn: {e} for 10 s");
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            }
+            Err(e) => panic!("spawn: {e}"),
+        }
+    }
+}
+
+/// A file held open for writing, so that the kernel calls it busy, by a
+/// thread with a private fd table (see `with_private_fds`): once this is
+/// dropped, nobody writes the file, not even a child forked meanwhile.
+pub struct HeldForWriting {
+    release: Option<std::sync::mpsc::Sender<()>>,
+    holder: Option<std::thread::JoinHandle<()>>,
+}
+
+pub fn hold_for_writing(path: &Path) -> HeldForWriting {
+    let (opened, is_open) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let path = path.to_owned();
+    let holder = spawn(move || {
+        unshare_fd_table();
+        let _writer = fs::OpenOptions::new().append(true).open(&path).unwrap();
+        opened.send(()).unwrap();
+        let _ = released.recv();
     });
+    is_open.recv().expect("the writer thread failed");
+    HeldForWriting {
+        release: Some(release),
+        holder: Some(holder),
+    }
+}
+
+impl Drop for HeldForWriting {
+    fn drop(&mut self) {
+        drop(self.release.take());
+        if let Some(holder) = self.holder.take() {
+            holder.join().unwrap();
+        }
+    }
 }
 
 /// A tmpfs mounted for one test, unmounted when dropped.
