@@ -11,7 +11,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use syscalls::{mount, unmount};
+use syscalls::{mount, unmount, unshare};
 
 /// True when running as root. Otherwise says why the caller skips; under
 /// CI (CI=true) a skip is a failure, since CI machines run as root.
@@ -63,23 +63,11 @@ pub fn copy_file(from: &Path, to: &Path) {
 /// lives. An fd that never enters the shared table cannot be copied.
 fn with_private_fds(body: impl FnOnce() + Send + 'static) {
     spawn(move || {
-        unshare_fd_table();
+        unshare(libc::CLONE_FILES);
         body();
     })
     .join()
     .unwrap();
-}
-
-/// Give the calling thread its own copy of the fd table.
-fn unshare_fd_table() {
-    // SAFETY: unshare takes no pointers.
-    let unshared = unsafe { libc::unshare(libc::CLONE_FILES) };
-    assert_eq!(
-        unshared,
-        0,
-        "unshare(CLONE_FILES): {}",
-        std::io::Error::last_os_error()
-    );
 }
 
 /// Start a thread, trying again while the kernel says EAGAIN: no thread can
@@ -118,7 +106,7 @@ pub fn hold_for_writing(path: &Path) -> HeldForWriting {
     let (release, released) = std::sync::mpsc::channel::<()>();
     let path = path.to_owned();
     let holder = spawn(move || {
-        unshare_fd_table();
+        unshare(libc::CLONE_FILES);
         let _writer = fs::OpenOptions::new().append(true).open(&path).unwrap();
         opened.send(()).unwrap();
         let _ = released.recv();

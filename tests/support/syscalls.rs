@@ -67,30 +67,38 @@ pub fn unmount(target: &Path) {
     unsafe { libc::umount2(c_path(target).as_ptr(), libc::MNT_DETACH) };
 }
 
+/// Give the calling thread its own copy of what `flags` names (CLONE_FILES:
+/// the fd table, CLONE_NEWNS: the mount namespace).
+pub fn unshare(flags: libc::c_int) {
+    // SAFETY: unshare takes no pointers.
+    let ret = unsafe { libc::unshare(flags) };
+    assert_eq!(
+        ret,
+        0,
+        "unshare({flags:#x}): {}",
+        std::io::Error::last_os_error()
+    );
+}
+
 /// Give the calling thread its own mount namespace, with nothing propagating
 /// back to the host. Children spawned from this thread inherit it. Needs
 /// root (CAP_SYS_ADMIN).
 pub fn private_mount_namespace() {
-    // SAFETY: plain system calls; a failure is reported below.
-    unsafe {
-        assert_eq!(
-            libc::unshare(libc::CLONE_NEWNS),
-            0,
-            "unshare(CLONE_NEWNS): {}",
-            std::io::Error::last_os_error()
-        );
-        let private = libc::mount(
+    unshare(libc::CLONE_NEWNS);
+    // SAFETY: a valid C string; no source, type or data.
+    let private = unsafe {
+        libc::mount(
             std::ptr::null(),
             c"/".as_ptr(),
             std::ptr::null(),
             libc::MS_REC | libc::MS_PRIVATE,
             std::ptr::null(),
-        );
-        assert_eq!(
-            private,
-            0,
-            "making / private: {}",
-            std::io::Error::last_os_error()
-        );
-    }
+        )
+    };
+    assert_eq!(
+        private,
+        0,
+        "making / private: {}",
+        std::io::Error::last_os_error()
+    );
 }
