@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 use support::syscalls::{mount, private_mount_namespace};
-use support::{copy_file, inc, write_file, Mounted};
+use support::{copy_file, hold_for_writing, inc, write_file, Mounted};
 
 /// The mini interpreter, compiled once per test run.
 fn mini_interp() -> &'static Path {
@@ -192,10 +192,7 @@ fn enforced_mode_logs_refusals() {
 #[test]
 fn a_busy_file_is_logged_with_its_reason() {
     let (_scratch, exec, _) = scripts();
-    let _writer = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&exec)
-        .unwrap();
+    let _writer = hold_for_writing(Path::new(&exec));
     let output = interp(Run {
         log: Some("stderr"),
         policy: &[],
