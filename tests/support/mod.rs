@@ -63,11 +63,22 @@ pub fn copy_file(from: &Path, to: &Path) {
 /// lives. An fd that never enters the shared table cannot be copied.
 fn with_private_fds(body: impl FnOnce() + Send + 'static) {
     spawn(move || {
-        unshare(libc::CLONE_FILES);
+        private_fd_table();
         body();
     })
     .join()
     .unwrap();
+}
+
+/// Give the calling thread a private fd table holding only 0, 1 and 2. The
+/// copy unshare makes holds every fd open at that moment, e.g. the write end
+/// of another test's pipe to a compiler: kept here, it would keep that
+/// reader from seeing EOF for as long as this thread lives.
+fn private_fd_table() {
+    unshare(libc::CLONE_FILES);
+    // SAFETY: closes fds of this thread's private table only.
+    let ret = unsafe { libc::syscall(libc::SYS_close_range, 3, u32::MAX, 0) };
+    assert_eq!(ret, 0, "close_range: {}", std::io::Error::last_os_error());
 }
 
 /// Start a thread, trying again while the kernel says EAGAIN: no thread can
@@ -106,7 +117,7 @@ pub fn hold_for_writing(path: &Path) -> HeldForWriting {
     let (release, released) = std::sync::mpsc::channel::<()>();
     let path = path.to_owned();
     let holder = spawn(move || {
-        unshare(libc::CLONE_FILES);
+        private_fd_table();
         let _writer = fs::OpenOptions::new().append(true).open(&path).unwrap();
         opened.send(()).unwrap();
         let _ = released.recv();
