@@ -196,9 +196,17 @@ int exec_policy_allow_interactive(int source, int fd);
  * Open `path` (relative to `dirfd`; AT_FDCWD allowed) read-only,
  * close-on-exec, without becoming a controlling tty, and apply
  * exec_policy_allow_file() to that fd. Returns the fd, or a negative errno
- * with nothing left open. `flags` must be 0 (-EINVAL); NULL path: -EFAULT.
+ * with nothing left open.
+ *
+ * `*refused` (required) tells the two failures apart, so that a file that
+ * cannot be read is never reported as one the policy refused: it is set to
+ * 1 when the file was opened and the policy refused it (the return value is
+ * then the check's -EACCES, -ETXTBSY, ...), and to 0 otherwise: on success,
+ * and when the open failed (the return value is openat's -ENOENT, -EACCES,
+ * ...; nothing was checked). `flags` must be 0 (-EINVAL); NULL path:
+ * -EFAULT; NULL `refused`: -EFAULT and nothing is opened.
  */
-int exec_policy_open(int dirfd, const char *path, unsigned int flags);
+int exec_policy_open(int dirfd, const char *path, unsigned int flags, int *refused);
 
 /**
  * Call `handler(event, data)` for every check that fails in

@@ -8,7 +8,7 @@
 // Each function states its pointer contract in C terms, for the header.
 #![allow(clippy::missing_safety_doc)]
 
-use crate::policy::{self, Policy, Source};
+use crate::policy::{self, OpenFailure, Policy, Source};
 use crate::sys::{self, Errno};
 use crate::{check, check::Support};
 use libc::{c_char, c_int, c_uint, c_void};
@@ -137,19 +137,41 @@ pub extern "C" fn exec_policy_allow_interactive(source: c_int, fd: c_int) -> c_i
 /// Open `path` (relative to `dirfd`; AT_FDCWD allowed) read-only,
 /// close-on-exec, without becoming a controlling tty, and apply
 /// exec_policy_allow_file() to that fd. Returns the fd, or a negative errno
-/// with nothing left open. `flags` must be 0 (-EINVAL); NULL path: -EFAULT.
+/// with nothing left open.
+///
+/// `*refused` (required) tells the two failures apart, so that a file that
+/// cannot be read is never reported as one the policy refused: it is set to
+/// 1 when the file was opened and the policy refused it (the return value is
+/// then the check's -EACCES, -ETXTBSY, ...), and to 0 otherwise: on success,
+/// and when the open failed (the return value is openat's -ENOENT, -EACCES,
+/// ...; nothing was checked). `flags` must be 0 (-EINVAL); NULL path:
+/// -EFAULT; NULL `refused`: -EFAULT and nothing is opened.
 #[no_mangle]
 pub unsafe extern "C" fn exec_policy_open(
     dirfd: c_int,
     path: *const c_char,
     flags: c_uint,
+    refused: *mut c_int,
 ) -> c_int {
     guard(|| {
+        if refused.is_null() {
+            return Err(libc::EFAULT);
+        }
+        // SAFETY: non-NULL, and by contract a writable int.
+        unsafe { refused.write(0) };
         if flags != 0 {
             return Err(libc::EINVAL);
         }
         // SAFETY: forwarded from our caller's contract.
-        unsafe { policy::open(dirfd, path) }
+        match unsafe { policy::open(dirfd, path) } {
+            Ok(fd) => Ok(fd),
+            Err(OpenFailure::Open(errno)) => Err(errno),
+            Err(OpenFailure::Refused(errno)) => {
+                // SAFETY: as above.
+                unsafe { refused.write(1) };
+                Err(errno)
+            }
+        }
     })
 }
 

@@ -181,22 +181,34 @@ fn interactive_verdict(source: Source, fd: c_int, emulate: bool) -> Result<(), E
     }
 }
 
+/// Why [`open`] gave no fd. The two must never be confused: a file that
+/// cannot be opened (missing, unreadable) was never checked, so reporting it
+/// as a refusal would blame the policy for a permission or a typo.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OpenFailure {
+    /// `openat` failed (or the arguments were bad): nothing was checked.
+    Open(Errno),
+    /// The file was opened and the policy refused it (`RESTRICT_FILE` in
+    /// effect and the check failed with this errno); the fd is closed.
+    Refused(Errno),
+}
+
 /// Open `path` (relative to `dirfd`) for reading and apply `allow_file` to
-/// the very fd that will be read. Nothing stays open on refusal.
+/// the very fd that will be read. Nothing stays open on failure.
 ///
 /// # Safety
 /// `path` must be NULL or a valid NUL-terminated string.
-pub unsafe fn open(dirfd: c_int, path: *const c_char) -> Result<c_int, Errno> {
+pub unsafe fn open(dirfd: c_int, path: *const c_char) -> Result<c_int, OpenFailure> {
     if path.is_null() {
-        return Err(libc::EFAULT);
+        return Err(OpenFailure::Open(libc::EFAULT));
     }
     // SAFETY: `path` is non-NULL and, by contract, NUL-terminated.
-    let fd = unsafe { sys::open_read(dirfd, path)? };
+    let fd = unsafe { sys::open_read(dirfd, path) }.map_err(OpenFailure::Open)?;
     match allow_file_for(Call::Open, fd, path) {
         Ok(()) => Ok(fd),
         Err(errno) => {
             sys::close(fd);
-            Err(errno)
+            Err(OpenFailure::Refused(errno))
         }
     }
 }

@@ -43,7 +43,7 @@ fn open_errno(path: &CString) -> i32 {
             drop(fd);
             0
         }
-        Err(e) => e.raw_os_error().unwrap(),
+        Err(e) => e.error().raw_os_error().unwrap(),
     }
 }
 

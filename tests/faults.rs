@@ -32,7 +32,12 @@ extern "C" {
     fn exec_policy_force(bits: c_uint) -> c_int;
     fn exec_policy_allow_file(fd: c_int, name: *const c_char) -> c_int;
     fn exec_policy_allow_interactive(source: c_int, fd: c_int) -> c_int;
-    fn exec_policy_open(dirfd: c_int, path: *const c_char, flags: c_uint) -> c_int;
+    fn exec_policy_open(
+        dirfd: c_int,
+        path: *const c_char,
+        flags: c_uint,
+        refused: *mut c_int,
+    ) -> c_int;
     fn exec_log_set_handler(
         handler: Option<unsafe extern "C" fn(*const c_void, *mut c_void)>,
         data: *mut c_void,
@@ -322,7 +327,8 @@ fn run_case(case: Case, objects: &Objects) -> Vec<i32> {
     );
     let open = |path: &CString| {
         // SAFETY: a valid C string; the fd returned is ours to close.
-        let fd = unsafe { exec_policy_open(libc::AT_FDCWD, path.as_ptr(), 0) };
+        let mut refused = 0;
+        let fd = unsafe { exec_policy_open(libc::AT_FDCWD, path.as_ptr(), 0, &mut refused) };
         if fd >= 0 {
             unsafe { libc::close(fd) };
             0

@@ -18,7 +18,12 @@ use std::time::{Duration, Instant};
 extern "C" {
     fn exec_check_fd(fd: c_int, flags: c_uint) -> c_int;
     fn exec_policy_allow_file(fd: c_int, name: *const c_char) -> c_int;
-    fn exec_policy_open(dirfd: c_int, path: *const c_char, flags: c_uint) -> c_int;
+    fn exec_policy_open(
+        dirfd: c_int,
+        path: *const c_char,
+        flags: c_uint,
+        refused: *mut c_int,
+    ) -> c_int;
 }
 
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -90,9 +95,10 @@ struct Seen {
 /// The library: exec_policy_open, then read the fd it returned.
 fn library_reads(path: &CString, seen: &mut Seen) {
     // SAFETY: a valid C string.
-    let fd = unsafe { exec_policy_open(libc::AT_FDCWD, path.as_ptr(), 0) };
+    let mut refused = 0;
+    let fd = unsafe { exec_policy_open(libc::AT_FDCWD, path.as_ptr(), 0, &mut refused) };
     if fd < 0 {
-        assert_eq!(fd, -libc::EACCES, "only B is refused");
+        assert_eq!((fd, refused), (-libc::EACCES, 1), "only B is refused");
         seen.refused += 1;
         return;
     }
