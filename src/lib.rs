@@ -14,30 +14,24 @@
 //! Every function is thread-safe, allocation-free and lock-free; the errors
 //! are the kernel's (`EACCES`, `ETXTBSY`, `EBADF`, ...) as [`io::Error`]s.
 
+// The layers, each importing only those below it: the C face (ffi) and the
+// Rust face (this file) -> policy -> check -> emulate -> sys, with audit
+// beside policy (policy reports to it; it imports neither policy nor ffi).
+// types and c_types are leaves every layer may use.
 mod audit;
+mod c_types;
 mod check;
 mod emulate;
 mod ffi;
 mod policy;
 mod sys;
+mod types;
 
-pub use policy::{Policy, Source};
+pub use types::{CheckFlags, Policy, Source};
 
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
-
-bitflags::bitflags! {
-    /// Options for [`check_fd`].
-    #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
-    pub struct CheckFlags: u32 {
-        /// On a kernel without `AT_EXECVE_CHECK`, approximate the check from
-        /// file metadata (file type, `noexec`, exec permission for the
-        /// effective ids) instead of failing with `ENOSYS`. The approximation
-        /// cannot see LSMs (IMA, IPE, Landlock, SELinux) nor `ETXTBSY`.
-        const EMULATE = 1 << 0;
-    }
-}
 
 /// The library's version, from Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -8,27 +8,12 @@
 //! | 0             | 1                | check, ignore  | refused       | check, enforce / refused      |
 //! | 1             | 1                | check, enforce | refused       | check, enforce / refused      |
 
-use crate::audit::{self, Call, Failure};
+use crate::audit::{self, Failure};
 use crate::check::{self, Support};
 use crate::sys::{self, Errno};
-use bitflags::bitflags;
+use crate::types::{Call, Policy, Source};
 use libc::{c_char, c_int, c_long};
 use std::sync::atomic::{AtomicU32, Ordering};
-
-bitflags! {
-    /// The effective exec policy. Bit `n` is securebit `n + 8`.
-    #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
-    pub struct Policy: u32 {
-        /// Refuse script files the kernel would not execute.
-        const RESTRICT_FILE = 1 << 0;
-        /// `RESTRICT_FILE` can no longer change.
-        const RESTRICT_FILE_LOCKED = 1 << 1;
-        /// Refuse inline code (argv, environment, pipes, terminals).
-        const DENY_INTERACTIVE = 1 << 2;
-        /// `DENY_INTERACTIVE` can no longer change.
-        const DENY_INTERACTIVE_LOCKED = 1 << 3;
-    }
-}
 
 // Policy bit n is securebit n + 8: the mapping is one shift.
 const _: () = {
@@ -41,31 +26,6 @@ const _: () = {
     assert!(secbit(Policy::DENY_INTERACTIVE_LOCKED) == sys::SECBIT_EXEC_DENY_INTERACTIVE_LOCKED);
     assert!(secbit(Policy::all()) == sys::SECBIT_EXEC_MASK);
 };
-
-/// Where inline (interactive) code comes from.
-#[repr(C)]
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
-pub enum Source {
-    /// Code given on the command line (`-c`, `-e`).
-    Argument = 1,
-    /// Code taken from environment variables.
-    Environment = 2,
-    /// Code read from a descriptor that is not a named script: stdin, a
-    /// pipe, a terminal or REPL.
-    Stream = 3,
-}
-
-impl Source {
-    /// The source with this C value, if any.
-    pub fn from_raw(value: c_int) -> Option<Source> {
-        match value {
-            1 => Some(Source::Argument),
-            2 => Some(Source::Environment),
-            3 => Some(Source::Stream),
-            _ => None,
-        }
-    }
-}
 
 /// Bits a hardened build may force on; they can never be cleared.
 static FORCED: AtomicU32 = AtomicU32::new(0);
