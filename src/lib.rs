@@ -29,6 +29,19 @@ mod types;
 
 pub use types::{CheckFlags, Policy, Source};
 
+/// For the `execcheck` command only: not a stable API, may change in any
+/// release. The command is the library's third face (after C and Rust) and
+/// explains verdicts with the emulation's reading of file metadata and the
+/// same system-call wrappers, so it uses them from here instead of keeping
+/// copies. (A workspace split into core, C ABI and command crates would do
+/// the same with three manifests, and a cbindgen and a version script that
+/// must follow the C ABI into its own crate; one hidden module is less.)
+#[doc(hidden)]
+pub mod command_support {
+    pub use crate::emulate::{inspect, Seen};
+    pub use crate::sys::{fstat, kernel_release, lstat_at, openat, set_errno, Errno};
+}
+
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};

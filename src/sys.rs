@@ -219,6 +219,31 @@ pub fn close(fd: c_int) {
     unsafe { libc::close(fd) };
 }
 
+/// `openat(dirfd, path, flags | O_CLOEXEC)`, once (no EINTR retry: for the
+/// `execcheck` command, which opens with `O_PATH` and for directories).
+pub fn openat(dirfd: c_int, path: &CStr, flags: c_int) -> Result<c_int, Errno> {
+    // SAFETY: a valid C string; the answer is a new descriptor or -1.
+    let fd = unsafe { libc::openat(dirfd, path.as_ptr(), flags | libc::O_CLOEXEC) };
+    if fd < 0 {
+        Err(last_errno())
+    } else {
+        Ok(fd)
+    }
+}
+
+/// `fstatat(dirfd, path, AT_SYMLINK_NOFOLLOW)`: the entry itself.
+pub fn lstat_at(dirfd: c_int, path: &CStr) -> Result<libc::stat, Errno> {
+    // SAFETY: an all-zero `stat` is a valid value; the kernel fills it in.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid C string and a valid, writable `stat`.
+    let ret = unsafe { libc::fstatat(dirfd, path.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
+    if ret == 0 {
+        Ok(st)
+    } else {
+        Err(last_errno())
+    }
+}
+
 /// glibc's `__libc_single_threaded` (>= 2.32): nonzero until the process
 /// first creates a thread, and never again after that. False elsewhere.
 #[cfg(target_env = "gnu")]
