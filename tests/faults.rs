@@ -273,11 +273,11 @@ const CALLS: &[&str] = &[
 
 /// Runs in the forked child: set up the case, install the fault, call.
 fn run_case(case: Case, objects: &Objects) -> Vec<i32> {
-    // SAFETY: a plain rlimit: no core files from the cases that kill.
     let no_core = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
+    // SAFETY: a plain rlimit: no core files from the cases that kill.
     unsafe { libc::setrlimit(libc::RLIMIT_CORE, &no_core) };
     let _second = (case.threads == Threads::Two).then(reliability::second_thread);
     match case.enforce {
@@ -287,24 +287,27 @@ fn run_case(case: Case, objects: &Objects) -> Vec<i32> {
             let ret = unsafe { libc::prctl(libc::PR_SET_SECUREBITS, (bits << 8) as c_long) };
             assert_eq!(ret, 0, "PR_SET_SECUREBITS");
         }
-        // SAFETY: a plain integer.
-        Enforce::Forced(bits) => assert_eq!(unsafe { exec_policy_force(bits) }, 0),
+        Enforce::Forced(bits) => {
+            // SAFETY: a plain integer.
+            let ret = unsafe { exec_policy_force(bits) };
+            assert_eq!(ret, 0);
+        }
     }
     if case.probe == Probe::Cached {
         // SAFETY: no arguments.
-        assert_eq!(unsafe { exec_check_supported() }, 1);
+        let supported = unsafe { exec_check_supported() };
+        assert_eq!(supported, 1);
     }
     if case.audit {
         std::env::set_var("EXECCHECK_LOG", "stderr,syslog");
         // SAFETY: a function of the right type; no data.
-        assert_eq!(
-            unsafe { exec_log_set_handler(Some(count_event), std::ptr::null_mut()) },
-            0
-        );
+        let set = unsafe { exec_log_set_handler(Some(count_event), std::ptr::null_mut()) };
+        assert_eq!(set, 0);
         // The log lines would only clutter the test's output.
         let null = std::fs::File::open("/dev/null").unwrap();
         // SAFETY: replacing fd 2 with /dev/null in this child.
-        assert_eq!(unsafe { libc::dup2(null.as_raw_fd(), 2) }, 2);
+        let dup = unsafe { libc::dup2(null.as_raw_fd(), 2) };
+        assert_eq!(dup, 2);
     }
     let counter = FdCounter::new();
     let fds_before = counter.count();
@@ -326,29 +329,39 @@ fn run_case(case: Case, objects: &Objects) -> Vec<i32> {
         objects.pipe.as_raw_fd(),
     );
     let open = |path: &CString| {
-        // SAFETY: a valid C string; the fd returned is ours to close.
         let mut refused = 0;
+        // SAFETY: a valid C string and a valid out-pointer.
         let fd = unsafe { exec_policy_open(libc::AT_FDCWD, path.as_ptr(), 0, &mut refused) };
         if fd >= 0 {
+            // SAFETY: the fd returned is ours to close.
             unsafe { libc::close(fd) };
             0
         } else {
             fd
         }
     };
-    // SAFETY (all calls): plain integers and valid C strings.
     let mut results = vec![
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_check_fd(exe, 0) }),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_check_fd(exe, EXEC_CHECK_EMULATE) }),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_check_fd(plain, 0) }),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_policy_allow_file(exe, c"exe".as_ptr()) }),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_policy_allow_file(plain, std::ptr::null()) }),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_policy_allow_interactive(SOURCE_ARGUMENT, -1) }),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_policy_allow_interactive(SOURCE_STREAM, exe) }),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_policy_allow_interactive(SOURCE_STREAM, pipe) }),
         call(&|| open(&objects.exe_path)),
         call(&|| open(&objects.plain_path)),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_policy_get() }),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_check_supported() }),
     ];
     results.push(counter.count() as i32 - fds_before as i32);

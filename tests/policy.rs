@@ -40,10 +40,8 @@ fn install_sets_exactly_the_four_bits() {
         }
         // Other securebits are left alone.
         // SAFETY: setting a plain securebit as root.
-        assert_eq!(
-            unsafe { libc::prctl(libc::PR_SET_SECUREBITS, SECBIT_KEEP_CAPS, 0, 0, 0) },
-            0
-        );
+        let set = unsafe { libc::prctl(libc::PR_SET_SECUREBITS, SECBIT_KEEP_CAPS, 0, 0, 0) };
+        assert_eq!(set, 0);
         (R | D).install().unwrap();
         assert_eq!(securebits(), SECBIT_KEEP_CAPS | 0x500);
         Policy::empty().install().unwrap();
@@ -271,11 +269,8 @@ fn unknown_sources_are_refused_in_every_mode() {
     }
     for source in [0, 4, -1, i32::MAX, i32::MIN] {
         // SAFETY: plain integers.
-        assert_eq!(
-            unsafe { exec_policy_allow_interactive(source, 0) },
-            -libc::EINVAL,
-            "source {source}"
-        );
+        let answer = unsafe { exec_policy_allow_interactive(source, 0) };
+        assert_eq!(answer, -libc::EINVAL, "source {source}");
     }
 }
 

@@ -94,8 +94,8 @@ struct Seen {
 
 /// The library: exec_policy_open, then read the fd it returned.
 fn library_reads(path: &CString, seen: &mut Seen) {
-    // SAFETY: a valid C string.
     let mut refused = 0;
+    // SAFETY: a valid C string and a valid out-pointer.
     let fd = unsafe { exec_policy_open(libc::AT_FDCWD, path.as_ptr(), 0, &mut refused) };
     if fd < 0 {
         assert_eq!((fd, refused), (-libc::EACCES, 1), "only B is refused");
@@ -164,6 +164,7 @@ fn read_while_swapping(
         let pid = unsafe { libc::fork() };
         if pid == 0 {
             swap.swap_until(&AtomicBool::new(false));
+            // SAFETY: leaving the forked child at once.
             unsafe { libc::_exit(0) };
         }
         assert_eq!(
