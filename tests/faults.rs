@@ -15,7 +15,7 @@
 mod reliability;
 mod support;
 
-use libc::{c_char, c_int, c_long, c_uint, c_void};
+use libc::{c_int, c_long, c_void};
 use reliability::fds::FdCounter;
 use reliability::seccomp::{self, Action, Arg};
 use reliability::{in_child_reporting, Ending};
@@ -24,31 +24,10 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
+use support::c_api::*;
 
-extern "C" {
-    fn exec_check_fd(fd: c_int, flags: c_uint) -> c_int;
-    fn exec_check_supported() -> c_int;
-    fn exec_policy_get() -> c_int;
-    fn exec_policy_force(bits: c_uint) -> c_int;
-    fn exec_policy_allow_file(fd: c_int, name: *const c_char) -> c_int;
-    fn exec_policy_allow_interactive(source: c_int, fd: c_int) -> c_int;
-    fn exec_policy_open(
-        dirfd: c_int,
-        path: *const c_char,
-        flags: c_uint,
-        refused: *mut c_int,
-    ) -> c_int;
-    fn exec_log_set_handler(
-        handler: Option<unsafe extern "C" fn(*const c_void, *mut c_void)>,
-        data: *mut c_void,
-    ) -> c_int;
-}
-
-const EXEC_CHECK_EMULATE: c_uint = 1;
-const SOURCE_ARGUMENT: c_int = 1;
-const SOURCE_STREAM: c_int = 3;
-const R: u32 = 1; // EXEC_POLICY_RESTRICT_FILE
-const D: u32 = 4; // EXEC_POLICY_DENY_INTERACTIVE
+const R: u32 = EXEC_POLICY_RESTRICT_FILE;
+const D: u32 = EXEC_POLICY_DENY_INTERACTIVE;
 const ALL_LOCKED: u32 = 0xf;
 const AT_EXECVE_CHECK: u32 = 0x10000;
 /// Set before every call: the library must leave errno as it found it.
@@ -352,11 +331,11 @@ fn run_case(case: Case, objects: &Objects) -> Vec<i32> {
         // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_policy_allow_file(plain, std::ptr::null()) }),
         // SAFETY: plain integers and valid C strings.
-        call(&|| unsafe { exec_policy_allow_interactive(SOURCE_ARGUMENT, -1) }),
+        call(&|| unsafe { exec_policy_allow_interactive(EXEC_SOURCE_ARGUMENT, -1) }),
         // SAFETY: plain integers and valid C strings.
-        call(&|| unsafe { exec_policy_allow_interactive(SOURCE_STREAM, exe) }),
+        call(&|| unsafe { exec_policy_allow_interactive(EXEC_SOURCE_STREAM, exe) }),
         // SAFETY: plain integers and valid C strings.
-        call(&|| unsafe { exec_policy_allow_interactive(SOURCE_STREAM, pipe) }),
+        call(&|| unsafe { exec_policy_allow_interactive(EXEC_SOURCE_STREAM, pipe) }),
         call(&|| open(&objects.exe_path)),
         call(&|| open(&objects.plain_path)),
         // SAFETY: plain integers and valid C strings.

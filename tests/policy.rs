@@ -8,13 +8,10 @@ mod support;
 use execcheck::{allow_file, allow_interactive, Policy, Source};
 use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd};
+use support::c_api::{
+    exec_policy_allow_interactive, exec_policy_force, exec_policy_get, exec_policy_set,
+};
 use support::{errno, in_child, securebits, Tmpfs};
-
-extern "C" {
-    fn exec_policy_set(bits: libc::c_uint) -> libc::c_int;
-    fn exec_policy_force(bits: libc::c_uint) -> libc::c_int;
-    fn exec_policy_get() -> libc::c_int;
-}
 
 const R: Policy = Policy::RESTRICT_FILE;
 const RL: Policy = Policy::RESTRICT_FILE_LOCKED;
@@ -264,9 +261,6 @@ fn allow_interactive_follows_the_table() {
 
 #[test]
 fn unknown_sources_are_refused_in_every_mode() {
-    extern "C" {
-        fn exec_policy_allow_interactive(source: libc::c_int, fd: libc::c_int) -> libc::c_int;
-    }
     for source in [0, 4, -1, i32::MAX, i32::MIN] {
         // SAFETY: plain integers.
         let answer = unsafe { exec_policy_allow_interactive(source, 0) };

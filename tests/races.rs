@@ -6,7 +6,7 @@
 mod reliability;
 mod support;
 
-use libc::{c_char, c_int, c_uint};
+use libc::{c_char, c_int};
 use reliability::{in_child_within, second_thread, Ending};
 use std::ffi::CString;
 use std::io::Read;
@@ -14,17 +14,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-
-extern "C" {
-    fn exec_check_fd(fd: c_int, flags: c_uint) -> c_int;
-    fn exec_policy_allow_file(fd: c_int, name: *const c_char) -> c_int;
-    fn exec_policy_open(
-        dirfd: c_int,
-        path: *const c_char,
-        flags: c_uint,
-        refused: *mut c_int,
-    ) -> c_int;
-}
+use support::c_api::{exec_check_fd, exec_policy_allow_file, exec_policy_open};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 const R: libc::c_long = 0x100; // SECBIT_EXEC_RESTRICT_FILE

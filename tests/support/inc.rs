@@ -31,6 +31,11 @@ pub fn static_library() -> PathBuf {
     profile.join("deps/libexeccheck.a")
 }
 
+/// The shared library cargo built for the running test (deps/, as above).
+pub fn shared_library() -> PathBuf {
+    static_library().with_file_name("libexeccheck.so")
+}
+
 /// Compile inc into `dir` with the C flags the project's C code must pass.
 pub fn build(dir: &Path) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
