@@ -3,16 +3,16 @@
 //! declarations resolve to the library linked into the test binary; the
 //! header itself is compared with the generated one in tests/abi.rs.
 
+use execcheck::{CheckFlags, Policy, Source};
 use libc::{c_char, c_int, c_uint, c_void};
 
-pub const EXEC_POLICY_RESTRICT_FILE: c_uint = 1 << 0;
-pub const EXEC_POLICY_RESTRICT_FILE_LOCKED: c_uint = 1 << 1;
-pub const EXEC_POLICY_DENY_INTERACTIVE: c_uint = 1 << 2;
-pub const EXEC_POLICY_DENY_INTERACTIVE_LOCKED: c_uint = 1 << 3;
-pub const EXEC_CHECK_EMULATE: c_uint = 1 << 0;
-pub const EXEC_SOURCE_ARGUMENT: c_int = 1;
-pub const EXEC_SOURCE_ENVIRONMENT: c_int = 2;
-pub const EXEC_SOURCE_STREAM: c_int = 3;
+// The C constants the tests use, as the Rust API spells them (their C
+// values are asserted in src/ffi.rs and compared with the header in abi.rs).
+pub const EXEC_POLICY_RESTRICT_FILE: c_uint = Policy::RESTRICT_FILE.bits();
+pub const EXEC_POLICY_DENY_INTERACTIVE: c_uint = Policy::DENY_INTERACTIVE.bits();
+pub const EXEC_CHECK_EMULATE: c_uint = CheckFlags::EMULATE.bits();
+pub const EXEC_SOURCE_ARGUMENT: c_int = Source::Argument as c_int;
+pub const EXEC_SOURCE_STREAM: c_int = Source::Stream as c_int;
 
 /// `exec_log_handler`, with the event left opaque (the tests that read
 /// events do it in C: tests/cli-support/mini-interp.c).
