@@ -60,7 +60,9 @@ static void landlocked(void *arg)
     is(exec_check_fd(out, 0), -EACCES, "%s: refused outside it", path);
     is(exec_policy_set(EXEC_POLICY_RESTRICT_FILE), 0, "%s: RESTRICT_FILE", path);
     is(exec_policy_allow_file(out, outside), -EACCES, "%s: allow_file refuses outside", path);
-    is(exec_policy_open(AT_FDCWD, outside, 0), -EACCES, "%s: open refuses outside", path);
+    int refused = 0;
+    is(exec_policy_open(AT_FDCWD, outside, 0, &refused), -EACCES, "%s: open refuses outside", path);
+    is(refused, 1, "%s: as a refusal", path);
     close(in), close(out);
 }
 

@@ -140,35 +140,66 @@ static void allow_interactive_table(void *arg)
     close(g), close(p), close(null), close(pipefd[0]), close(pipefd[1]);
 }
 
+/* exec_policy_open's answer, and whether it says the policy refused. */
+static void open_is(int dirfd, const char *path, unsigned int flags, int want, int want_refused,
+                   const char *what)
+{
+    int refused = -1;
+    int fd = exec_policy_open(dirfd, path, flags, &refused);
+    if (fd >= 0)
+        close(fd);
+    is(refused, want_refused, "%s: %s", what, want_refused ? "a refusal" : "not a refusal");
+    is(fd >= 0 ? 0 : fd, want, "%s", what);
+}
+
 static void open_contract(void *arg)
 {
     (void)arg;
     is(exec_policy_set(R), 0, "RESTRICT_FILE");
     int before = count_fds();
-    int fd = exec_policy_open(AT_FDCWD, good, 0);
-    ok(fd >= 0, "open a 0755 file");
+    int refused = -1;
+    int fd = exec_policy_open(AT_FDCWD, good, 0, &refused);
+    ok(fd >= 0 && refused == 0, "open a 0755 file");
     ok((fcntl(fd, F_GETFD) & FD_CLOEXEC) && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY, "read-only, close-on-exec");
     close(fd);
     errno = ERANGE;
-    is(exec_policy_open(AT_FDCWD, plain, 0), -EACCES, "a 0644 file is refused");
-    is(exec_policy_open(AT_FDCWD, mounted, 0), -EACCES, "a noexec file is refused");
-    is(exec_policy_open(AT_FDCWD, exec_dir, 0), -EACCES, "a directory is refused");
-    is(exec_policy_open(AT_FDCWD, "/nonexistent/x", 0), -ENOENT, "a missing file");
-    is(exec_policy_open(AT_FDCWD, "", 0), -ENOENT, "an empty path");
-    is(exec_policy_open(AT_FDCWD, NULL, 0), -EFAULT, "a NULL path");
-    is(exec_policy_open(AT_FDCWD, good, 1), -EINVAL, "unknown flags");
-    is(exec_policy_open(-1, "x", 0), -EBADF, "a bad dirfd with a relative path");
+    open_is(AT_FDCWD, plain, 0, -EACCES, 1, "a 0644 file is refused");
+    open_is(AT_FDCWD, mounted, 0, -EACCES, 1, "a noexec file is refused");
+    open_is(AT_FDCWD, exec_dir, 0, -EACCES, 1, "a directory is refused");
+    open_is(AT_FDCWD, "/nonexistent/x", 0, -ENOENT, 0, "a missing file");
+    open_is(AT_FDCWD, "", 0, -ENOENT, 0, "an empty path");
+    open_is(AT_FDCWD, NULL, 0, -EFAULT, 0, "a NULL path");
+    open_is(AT_FDCWD, good, 1, -EINVAL, 0, "unknown flags");
+    open_is(-1, "x", 0, -EBADF, 0, "a bad dirfd with a relative path");
+    is(exec_policy_open(AT_FDCWD, good, 0, NULL), -EFAULT, "a NULL refused: nothing opened");
     is(errno, ERANGE, "errno preserved");
     int dir = open_or_bail(exec_dir, O_RDONLY | O_DIRECTORY);
-    fd = exec_policy_open(dir, "good", 0);
+    fd = exec_policy_open(dir, "good", 0, &refused);
     ok(fd >= 0, "relative to a dirfd");
     close(fd);
-    is(exec_policy_open(dir, "plain", 0), -EACCES, "relative and refused");
+    open_is(dir, "plain", 0, -EACCES, 1, "relative and refused");
     int file = open_or_bail(good, O_RDONLY);
-    is(exec_policy_open(file, "x", 0), -ENOTDIR, "a file as dirfd");
+    open_is(file, "x", 0, -ENOTDIR, 0, "a file as dirfd");
     close(file);
     close(dir);
     is(count_fds(), before, "nothing leaked");
+}
+
+/* An unreadable file is not a refusal: openat's EACCES (mode 0000, an
+ * unprivileged caller) must not read as the policy's, with or without a bit.
+ * The control: the same caller, a readable 0644 file, is refused. */
+static void open_unreadable(void *arg)
+{
+    unsigned int policy = *(unsigned int *)arg;
+    char secret[256];
+    make_file(secret, exec_dir, "secret", 0000);
+    is(setresuid(65534, 65534, 65534), 0, "drop to nobody");
+    is(exec_policy_set(policy), 0, "policy %#x", policy);
+    open_is(AT_FDCWD, secret, 0, -EACCES, 0, "mode 0000, unprivileged: cannot open");
+    if (policy & R)
+        open_is(AT_FDCWD, plain, 0, -EACCES, 1, "mode 0644, unprivileged: refused");
+    else
+        open_is(AT_FDCWD, plain, 0, 0, 0, "mode 0644, unprivileged, no bit: allowed");
 }
 
 int main(int argc, char **argv)
@@ -193,6 +224,8 @@ int main(int argc, char **argv)
         in_child(allow_interactive_table, &cell, "allow_interactive table");
     }
     in_child(open_contract, NULL, "exec_policy_open");
+    for (size_t i = 0; i < 2; i++)
+        in_child(open_unreadable, &policies[i], "exec_policy_open, unreadable");
 
     drop_tmpfs(exec_dir);
     drop_tmpfs(noexec_dir);

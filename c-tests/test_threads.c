@@ -32,10 +32,11 @@ static void *call_everything(void *arg)
         me->wrong += exec_policy_allow_file(g, good) != 0;
         me->wrong += exec_policy_allow_file(p, plain) != -EACCES;
         me->wrong += exec_policy_allow_interactive(EXEC_SOURCE_ARGUMENT, -1) != 0;
-        int fd = exec_policy_open(AT_FDCWD, good, 0);
-        me->wrong += fd < 0;
+        int refused;
+        int fd = exec_policy_open(AT_FDCWD, good, 0, &refused);
+        me->wrong += fd < 0 || refused != 0;
         close(fd);
-        me->wrong += exec_policy_open(AT_FDCWD, plain, 0) != -EACCES;
+        me->wrong += exec_policy_open(AT_FDCWD, plain, 0, &refused) != -EACCES || refused != 1;
         me->wrong += errno != ERANGE;
     }
     close(g), close(p);

@@ -51,6 +51,7 @@ fn show_matrix(fixture: &Fixture) {
                     format!("refused [{}]", n + 1)
                 }
                 Outcome::ExecFailed(e) => format!("execve: {}", errno_name(e.raw_os_error())),
+                Outcome::CannotOpen(msg) => format!("cannot open: {msg}"),
                 Outcome::Unexpected(what) => format!("?? {what}"),
             };
             print!("{cell:<18}");

@@ -131,26 +131,12 @@ fn retrying_eintr(fd: c_int, args: &CheckArgs) -> Result<(), Errno> {
 /// thread alive, nobody else can start one during the check. Any doubt (no
 /// /proc, another libc) means "threads": the safe, slower path.
 fn is_single_threaded() -> bool {
-    glibc_single_threaded()
+    sys::libc_single_threaded()
         || match sys::unshare_thread() {
             Ok(()) => true,
             Err(libc::EINVAL) => false,
             Err(_) => task_count() == Some(1),
         }
-}
-
-#[cfg(target_env = "gnu")]
-fn glibc_single_threaded() -> bool {
-    extern "C" {
-        static __libc_single_threaded: c_char;
-    }
-    // SAFETY: a byte glibc owns and keeps valid for the life of the process.
-    unsafe { std::ptr::read_volatile(&raw const __libc_single_threaded) != 0 }
-}
-
-#[cfg(not(target_env = "gnu"))]
-fn glibc_single_threaded() -> bool {
-    false
 }
 
 fn task_count() -> Option<libc::nlink_t> {
@@ -195,52 +181,37 @@ extern "C" fn child_main(job: *mut c_void) -> c_int {
 fn check_in_child(fd: c_int, args: &CheckArgs) -> Result<(), Errno> {
     let mut stack = ChildStack([0; CHILD_STACK_SIZE]);
     let mut job = ChildJob { fd, args };
-    let mut all: libc::sigset_t = unsafe { std::mem::zeroed() };
-    let mut saved: libc::sigset_t = unsafe { std::mem::zeroed() };
-    // SAFETY: valid sigset pointers; sigfillset cannot fail on a valid set.
-    unsafe {
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut saved);
-    }
+    let saved = sys::block_all_signals();
     // SAFETY: the stack top is 16-byte aligned and inside `stack`, which
     // outlives the child (CLONE_VFORK suspends us until it exits); the child
     // only reads `job` and makes raw syscalls.
-    let pid = unsafe {
-        libc::clone(
+    let verdict = match unsafe {
+        sys::clone_vfork(
             child_main,
             stack.0.as_mut_ptr().add(CHILD_STACK_SIZE) as *mut c_void,
-            libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_FILES,
             &mut job as *mut ChildJob as *mut c_void,
         )
+    } {
+        Ok(pid) => reap(pid),
+        Err(errno) => Err(errno),
     };
-    let verdict = if pid < 0 {
-        Err(sys::last_errno())
-    } else {
-        reap(pid)
-    };
-    // SAFETY: restores the mask saved above.
-    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &saved, std::ptr::null_mut()) };
+    sys::restore_signals(&saved);
     verdict
 }
 
 /// Wait for the check child and turn its exit status into the verdict.
 fn reap(pid: libc::pid_t) -> Result<(), Errno> {
-    let mut status: c_int = 0;
     let mut interrupted = 0;
-    loop {
-        // SAFETY: `status` is a valid out-pointer.
-        let ret = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
-        if ret == pid {
-            break;
-        }
-        match sys::last_errno() {
+    let status = loop {
+        match sys::wait_child(pid) {
+            Ok(status) => break status,
             // Bounded: a seccomp filter may answer EINTR forever.
-            libc::EINTR if interrupted < MAX_EINTR_RETRIES => interrupted += 1,
+            Err(libc::EINTR) if interrupted < MAX_EINTR_RETRIES => interrupted += 1,
             // Somebody else reaped our child (waitpid(-1, __WALL) in another
             // thread): the verdict is lost, so the check failed.
-            errno => return Err(errno),
+            Err(errno) => return Err(errno),
         }
-    }
+    };
     match (libc::WIFEXITED(status), libc::WEXITSTATUS(status)) {
         (true, 0) => Ok(()),
         (true, errno) => Err(errno),

@@ -14,30 +14,37 @@
 //! Every function is thread-safe, allocation-free and lock-free; the errors
 //! are the kernel's (`EACCES`, `ETXTBSY`, `EBADF`, ...) as [`io::Error`]s.
 
+// The layers, each importing only those below it: the C face (ffi) and the
+// Rust face (this file) -> policy -> check -> emulate -> sys, with audit
+// beside policy (policy reports to it; it imports neither policy nor ffi).
+// types and c_types are leaves every layer may use.
 mod audit;
+mod c_types;
 mod check;
 mod emulate;
 mod ffi;
 mod policy;
 mod sys;
+mod types;
 
-pub use policy::{Policy, Source};
+pub use types::{CheckFlags, Policy, Source};
+
+/// For the `execcheck` command only: not a stable API, may change in any
+/// release. The command is the library's third face (after C and Rust) and
+/// explains verdicts with the emulation's reading of file metadata and the
+/// same system-call wrappers, so it uses them from here instead of keeping
+/// copies. (A workspace split into core, C ABI and command crates would do
+/// the same with three manifests, and a cbindgen and a version script that
+/// must follow the C ABI into its own crate; one hidden module is less.)
+#[doc(hidden)]
+pub mod command_support {
+    pub use crate::emulate::{inspect, Seen};
+    pub use crate::sys::{fstat, kernel_release, lstat_at, openat, set_errno, Errno};
+}
 
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
-
-bitflags::bitflags! {
-    /// Options for [`check_fd`].
-    #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
-    pub struct CheckFlags: u32 {
-        /// On a kernel without `AT_EXECVE_CHECK`, approximate the check from
-        /// file metadata (file type, `noexec`, exec permission for the
-        /// effective ids) instead of failing with `ENOSYS`. The approximation
-        /// cannot see LSMs (IMA, IPE, Landlock, SELinux) nor `ETXTBSY`.
-        const EMULATE = 1 << 0;
-    }
-}
 
 /// The library's version, from Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -100,21 +107,67 @@ pub fn allow_interactive(source: Source, fd: Option<BorrowedFd<'_>>) -> io::Resu
     io_result(policy::allow_interactive(source as libc::c_int, fd))
 }
 
+/// Why [`open`] gave no fd: the file could not be opened, or the policy
+/// refused it. Only a refusal is the policy's doing; report the two
+/// differently (an interpreter exits 127 for the first, 126 for the second).
+#[derive(Debug)]
+pub enum OpenError {
+    /// `openat` failed (missing, unreadable, bad path): nothing was checked.
+    Open(io::Error),
+    /// `RESTRICT_FILE` is in effect and the check failed with this error
+    /// (`EACCES`, `ETXTBSY`, ...).
+    Refused(io::Error),
+}
+
+impl OpenError {
+    /// The underlying error, whichever step failed.
+    pub fn error(&self) -> &io::Error {
+        match self {
+            OpenError::Open(error) | OpenError::Refused(error) => error,
+        }
+    }
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::Open(error) => write!(f, "cannot open: {error}"),
+            OpenError::Refused(error) => write!(f, "refused by the exec policy: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for OpenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.error())
+    }
+}
+
+impl From<OpenError> for io::Error {
+    fn from(error: OpenError) -> io::Error {
+        match error {
+            OpenError::Open(error) | OpenError::Refused(error) => error,
+        }
+    }
+}
+
 /// Open `path` for reading (close-on-exec) and apply [`allow_file`] to it.
-pub fn open(path: &CStr) -> io::Result<OwnedFd> {
+pub fn open(path: &CStr) -> Result<OwnedFd, OpenError> {
     open_raw(libc::AT_FDCWD, path)
 }
 
 /// Like [`open`], relative to the directory open at `dir`.
-pub fn open_at(dir: BorrowedFd<'_>, path: &CStr) -> io::Result<OwnedFd> {
+pub fn open_at(dir: BorrowedFd<'_>, path: &CStr) -> Result<OwnedFd, OpenError> {
     open_raw(dir.as_raw_fd(), path)
 }
 
-fn open_raw(dirfd: libc::c_int, path: &CStr) -> io::Result<OwnedFd> {
+fn open_raw(dirfd: libc::c_int, path: &CStr) -> Result<OwnedFd, OpenError> {
+    let error = io::Error::from_raw_os_error;
     // SAFETY: `path` is a valid C string.
     match unsafe { policy::open(dirfd, path.as_ptr()) } {
         // SAFETY: a fresh fd that nothing else owns.
         Ok(fd) => Ok(unsafe { OwnedFd::from_raw_fd(fd) }),
-        Err(errno) => Err(io::Error::from_raw_os_error(errno)),
+        Err(policy::OpenFailure::Open(errno)) => Err(OpenError::Open(error(errno))),
+        Err(policy::OpenFailure::Refused(errno)) => Err(OpenError::Refused(error(errno))),
     }
 }

@@ -8,27 +8,12 @@
 //! | 0             | 1                | check, ignore  | refused       | check, enforce / refused      |
 //! | 1             | 1                | check, enforce | refused       | check, enforce / refused      |
 
-use crate::audit::{self, Call, Failure};
+use crate::audit::{self, Failure};
 use crate::check::{self, Support};
 use crate::sys::{self, Errno};
-use bitflags::bitflags;
+use crate::types::{Call, Policy, Source};
 use libc::{c_char, c_int, c_long};
 use std::sync::atomic::{AtomicU32, Ordering};
-
-bitflags! {
-    /// The effective exec policy. Bit `n` is securebit `n + 8`.
-    #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
-    pub struct Policy: u32 {
-        /// Refuse script files the kernel would not execute.
-        const RESTRICT_FILE = 1 << 0;
-        /// `RESTRICT_FILE` can no longer change.
-        const RESTRICT_FILE_LOCKED = 1 << 1;
-        /// Refuse inline code (argv, environment, pipes, terminals).
-        const DENY_INTERACTIVE = 1 << 2;
-        /// `DENY_INTERACTIVE` can no longer change.
-        const DENY_INTERACTIVE_LOCKED = 1 << 3;
-    }
-}
 
 // Policy bit n is securebit n + 8: the mapping is one shift.
 const _: () = {
@@ -41,31 +26,6 @@ const _: () = {
     assert!(secbit(Policy::DENY_INTERACTIVE_LOCKED) == sys::SECBIT_EXEC_DENY_INTERACTIVE_LOCKED);
     assert!(secbit(Policy::all()) == sys::SECBIT_EXEC_MASK);
 };
-
-/// Where inline (interactive) code comes from.
-#[repr(C)]
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
-pub enum Source {
-    /// Code given on the command line (`-c`, `-e`).
-    Argument = 1,
-    /// Code taken from environment variables.
-    Environment = 2,
-    /// Code read from a descriptor that is not a named script: stdin, a
-    /// pipe, a terminal or REPL.
-    Stream = 3,
-}
-
-impl Source {
-    /// The source with this C value, if any.
-    pub fn from_raw(value: c_int) -> Option<Source> {
-        match value {
-            1 => Some(Source::Argument),
-            2 => Some(Source::Environment),
-            3 => Some(Source::Stream),
-            _ => None,
-        }
-    }
-}
 
 /// Bits a hardened build may force on; they can never be cleared.
 static FORCED: AtomicU32 = AtomicU32::new(0);
@@ -181,22 +141,34 @@ fn interactive_verdict(source: Source, fd: c_int, emulate: bool) -> Result<(), E
     }
 }
 
+/// Why [`open`] gave no fd. The two must never be confused: a file that
+/// cannot be opened (missing, unreadable) was never checked, so reporting it
+/// as a refusal would blame the policy for a permission or a typo.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OpenFailure {
+    /// `openat` failed (or the arguments were bad): nothing was checked.
+    Open(Errno),
+    /// The file was opened and the policy refused it (`RESTRICT_FILE` in
+    /// effect and the check failed with this errno); the fd is closed.
+    Refused(Errno),
+}
+
 /// Open `path` (relative to `dirfd`) for reading and apply `allow_file` to
-/// the very fd that will be read. Nothing stays open on refusal.
+/// the very fd that will be read. Nothing stays open on failure.
 ///
 /// # Safety
 /// `path` must be NULL or a valid NUL-terminated string.
-pub unsafe fn open(dirfd: c_int, path: *const c_char) -> Result<c_int, Errno> {
+pub unsafe fn open(dirfd: c_int, path: *const c_char) -> Result<c_int, OpenFailure> {
     if path.is_null() {
-        return Err(libc::EFAULT);
+        return Err(OpenFailure::Open(libc::EFAULT));
     }
     // SAFETY: `path` is non-NULL and, by contract, NUL-terminated.
-    let fd = unsafe { sys::open_read(dirfd, path)? };
+    let fd = unsafe { sys::open_read(dirfd, path) }.map_err(OpenFailure::Open)?;
     match allow_file_for(Call::Open, fd, path) {
         Ok(()) => Ok(fd),
         Err(errno) => {
             sys::close(fd);
-            Err(errno)
+            Err(OpenFailure::Refused(errno))
         }
     }
 }

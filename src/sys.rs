@@ -1,9 +1,14 @@
-//! The raw system calls, and nothing else.
+//! The raw system calls, and nothing else: every `libc` call of the library
+//! is here, so the import inventory (c-tests/check-hygiene) has one place to
+//! look at.
 //!
 //! Every function here is a thin, allocation-free wrapper that returns the
 //! kernel's answer as `Result<_, Errno>`. Policy and fallbacks live elsewhere.
+//! The ones audit logging uses go through `syscall` (no new import) and
+//! must not panic (the shipped library carries no panic machinery).
 
-use libc::{c_char, c_int, c_long};
+use libc::{c_char, c_int, c_long, c_void};
+use std::ffi::CStr;
 
 /// A positive errno value, as the kernel reports it.
 pub type Errno = c_int;
@@ -115,7 +120,7 @@ pub fn fstat(fd: c_int) -> Result<libc::stat, Errno> {
 }
 
 /// `stat(path)`.
-pub fn stat(path: &std::ffi::CStr) -> Result<libc::stat, Errno> {
+pub fn stat(path: &CStr) -> Result<libc::stat, Errno> {
     // SAFETY: an all-zero `stat` is a valid value; the kernel fills it in.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: a valid C string and a valid, writable `stat`.
@@ -208,10 +213,211 @@ pub unsafe fn open_read(dirfd: c_int, path: *const c_char) -> Result<c_int, Errn
     }
 }
 
-/// `close(fd)`, ignoring the result: used only on fds we opened and refuse.
+/// `close(fd)`, ignoring the result: used only on fds this library opened.
 pub fn close(fd: c_int) {
     // SAFETY: closing an fd this library opened and owns.
     unsafe { libc::close(fd) };
+}
+
+/// `openat(dirfd, path, flags | O_CLOEXEC)`, once (no EINTR retry: for the
+/// `execcheck` command, which opens with `O_PATH` and for directories).
+pub fn openat(dirfd: c_int, path: &CStr, flags: c_int) -> Result<c_int, Errno> {
+    // SAFETY: a valid C string; the answer is a new descriptor or -1.
+    let fd = unsafe { libc::openat(dirfd, path.as_ptr(), flags | libc::O_CLOEXEC) };
+    if fd < 0 {
+        Err(last_errno())
+    } else {
+        Ok(fd)
+    }
+}
+
+/// `fstatat(dirfd, path, AT_SYMLINK_NOFOLLOW)`: the entry itself.
+pub fn lstat_at(dirfd: c_int, path: &CStr) -> Result<libc::stat, Errno> {
+    // SAFETY: an all-zero `stat` is a valid value; the kernel fills it in.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid C string and a valid, writable `stat`.
+    let ret = unsafe { libc::fstatat(dirfd, path.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
+    if ret == 0 {
+        Ok(st)
+    } else {
+        Err(last_errno())
+    }
+}
+
+/// glibc's `__libc_single_threaded` (>= 2.32): nonzero until the process
+/// first creates a thread, and never again after that. False elsewhere.
+#[cfg(target_env = "gnu")]
+pub fn libc_single_threaded() -> bool {
+    extern "C" {
+        static __libc_single_threaded: c_char;
+    }
+    // SAFETY: a byte glibc owns and keeps valid for the life of the process.
+    unsafe { std::ptr::read_volatile(&raw const __libc_single_threaded) != 0 }
+}
+
+#[cfg(not(target_env = "gnu"))]
+pub fn libc_single_threaded() -> bool {
+    false
+}
+
+/// Block every signal in the calling thread; returns the mask to restore.
+pub fn block_all_signals() -> libc::sigset_t {
+    // SAFETY: an all-zero sigset_t is a valid value to fill in.
+    let mut all: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let mut saved: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: valid sigset pointers; sigfillset cannot fail on a valid set.
+    unsafe {
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut saved);
+    }
+    saved
+}
+
+/// Give the calling thread back the signal mask `saved`.
+pub fn restore_signals(saved: &libc::sigset_t) {
+    // SAFETY: restores a mask block_all_signals saved.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, saved, std::ptr::null_mut()) };
+}
+
+/// `clone(child, stack_top, CLONE_VM | CLONE_VFORK | CLONE_FILES, arg)`:
+/// returns once the child has exited (or exec'd), with its pid.
+///
+/// # Safety
+/// `stack_top` must be the 16-byte aligned top of a stack that outlives the
+/// child, and `child` may only use `arg` and raw system calls (it shares our
+/// memory and runs while we are suspended).
+pub unsafe fn clone_vfork(
+    child: extern "C" fn(*mut c_void) -> c_int,
+    stack_top: *mut c_void,
+    arg: *mut c_void,
+) -> Result<libc::pid_t, Errno> {
+    // SAFETY: forwarded from our caller's contract.
+    let pid = unsafe {
+        libc::clone(
+            child,
+            stack_top,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_FILES,
+            arg,
+        )
+    };
+    if pid < 0 {
+        Err(last_errno())
+    } else {
+        Ok(pid)
+    }
+}
+
+/// One `waitpid(pid, &status, __WALL)`: the child's raw wait status.
+pub fn wait_child(pid: libc::pid_t) -> Result<c_int, Errno> {
+    let mut status: c_int = 0;
+    // SAFETY: `status` is a valid out-pointer.
+    if unsafe { libc::waitpid(pid, &mut status, libc::__WALL) } == pid {
+        Ok(status)
+    } else {
+        Err(last_errno())
+    }
+}
+
+/// `secure_getenv(name)`: NULL in setuid/setgid programs, so an environment
+/// variable never changes what a privileged program logs.
+pub fn secure_getenv(name: &CStr) -> Option<&'static CStr> {
+    extern "C" {
+        // glibc and musl; the libc crate does not declare it for Linux.
+        fn secure_getenv(name: *const c_char) -> *mut c_char;
+    }
+    // SAFETY: a valid C string; the answer is NULL or a C string in environ,
+    // which this library never changes.
+    let value = unsafe { secure_getenv(name.as_ptr()) };
+    // SAFETY: non-NULL and NUL-terminated.
+    (!value.is_null()).then(|| unsafe { CStr::from_ptr(value) })
+}
+
+/// The calling thread's name (`PR_GET_NAME`), NUL-terminated in `name`.
+pub fn thread_name(name: &mut [u8; 17]) -> Result<(), Errno> {
+    // SAFETY: PR_GET_NAME writes at most 16 bytes, NUL-terminated.
+    if unsafe { libc::prctl(libc::PR_GET_NAME, name.as_mut_ptr(), 0, 0, 0) } == 0 {
+        Ok(())
+    } else {
+        Err(last_errno())
+    }
+}
+
+/// `readlinkat(AT_FDCWD, link, buf)`: the length of the target written into
+/// `buf` (not NUL-terminated, cut to `buf`'s length). (`link` is a raw C
+/// string: CStr's checked constructors are not inlined and could unwind,
+/// which would bring std's panic runtime into the library.)
+///
+/// # Safety
+/// `link` must be a valid NUL-terminated string.
+pub unsafe fn readlink(link: *const c_char, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: `link` is a C string by contract; `buf` is writable for its length.
+    let len = unsafe {
+        libc::syscall(
+            libc::SYS_readlinkat,
+            libc::AT_FDCWD,
+            link,
+            buf.as_mut_ptr(),
+            buf.len(),
+        )
+    };
+    if len < 0 {
+        Err(last_errno())
+    } else {
+        Ok(len as usize)
+    }
+}
+
+/// The process id.
+pub fn getpid() -> libc::pid_t {
+    // SAFETY: getpid cannot fail.
+    unsafe { libc::syscall(libc::SYS_getpid) as libc::pid_t }
+}
+
+/// One `write(fd, bytes)`: how many bytes went out.
+pub fn write(fd: c_int, bytes: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: a valid buffer of that length.
+    let written = unsafe { libc::syscall(libc::SYS_write, fd, bytes.as_ptr(), bytes.len()) };
+    if written < 0 {
+        Err(last_errno())
+    } else {
+        Ok(written as usize)
+    }
+}
+
+/// A close-on-exec `AF_UNIX` datagram socket.
+pub fn unix_datagram_socket() -> Result<c_int, Errno> {
+    // SAFETY: plain socket creation.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_socket,
+            libc::AF_UNIX,
+            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+            0,
+        )
+    };
+    if fd < 0 {
+        Err(last_errno())
+    } else {
+        Ok(fd as c_int)
+    }
+}
+
+/// One `sendto(fd, message, MSG_NOSIGNAL, to)`; the result is ignored by
+/// design (logging only adds output).
+pub fn send_to(fd: c_int, message: &[u8], to: &libc::sockaddr_un) {
+    // SAFETY: valid buffer and address of the given sizes.
+    unsafe {
+        libc::syscall(
+            libc::SYS_sendto,
+            fd,
+            message.as_ptr(),
+            message.len(),
+            libc::MSG_NOSIGNAL,
+            to as *const libc::sockaddr_un,
+            std::mem::size_of::<libc::sockaddr_un>(),
+        );
+    }
 }
 
 /// The calling thread's errno.

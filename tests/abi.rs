@@ -1,27 +1,19 @@
 //! The ABI as consumers see it: the checked-in header equals what cbindgen
-//! generates from src/ffi.rs; cargo's shared library passes the ABI check
+//! generates from src/c_types.rs and src/ffi.rs; cargo's shared library passes the ABI check
 //! (SONAME, versioned exports equal to the map and the header); the header's
 //! version macros equal Cargo.toml's version.
 
+mod support;
+
 // Link the library, whose exec_* functions these tests call.
 use execcheck as _;
-use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::c_api::exec_check_version;
 
 const CHECKED_IN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/include/execcheck.h");
 
 fn generated() -> String {
     std::fs::read_to_string(env!("EXECCHECK_GENERATED_HEADER")).unwrap()
-}
-
-/// The shared library cargo built for this test run (see tests/support/inc.rs
-/// on why deps/ and not the uplifted copy).
-fn shared_library() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("deps/libexeccheck.so")
 }
 
 #[test]
@@ -55,9 +47,6 @@ fn version_macros_match_cargo() {
         "#define EXECCHECK_VERSION \"{}\"\n",
         env!("CARGO_PKG_VERSION")
     )));
-    extern "C" {
-        fn exec_check_version() -> *const libc::c_char;
-    }
     // SAFETY: a static NUL-terminated string.
     let version = unsafe { std::ffi::CStr::from_ptr(exec_check_version()) };
     assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
@@ -69,7 +58,7 @@ fn version_macros_match_cargo() {
 fn the_cargo_cdylib_passes_the_abi_check() {
     let root = env!("CARGO_MANIFEST_DIR");
     let out = Command::new(format!("{root}/c-tests/check-abi"))
-        .arg(shared_library())
+        .arg(support::inc::shared_library())
         .arg(format!("{root}/src/libexeccheck.map"))
         .arg(CHECKED_IN)
         .arg(env!("CARGO_PKG_VERSION"))

@@ -174,7 +174,7 @@ fn enforced_mode_logs_refusals() {
         &output,
         &[
             format!("open {exec}: 0"),
-            format!("open {plain}: -13"),
+            format!("open {plain}: -13 (refused)"),
             "inline: -13".into(),
             "stdin: -13".into(),
         ],
@@ -240,7 +240,7 @@ fn handlers_receive_events() {
         "{}",
         stdout(&output)
     );
-    assert!(stdout(&output).contains(&format!("open {plain}: -13")));
+    assert!(stdout(&output).contains(&format!("open {plain}: -13 (refused)")));
     assert_eq!(stderr(&output).lines().count(), 2, "{}", stderr(&output));
     no_allocations(&output);
 }

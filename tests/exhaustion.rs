@@ -43,7 +43,7 @@ fn open_errno(path: &CString) -> i32 {
             drop(fd);
             0
         }
-        Err(e) => e.raw_os_error().unwrap(),
+        Err(e) => e.error().raw_os_error().unwrap(),
     }
 }
 
@@ -194,6 +194,7 @@ fn no_process_left_for_the_check_child_is_a_refusal() {
             // SAFETY: a fork whose child leaves at once.
             let pid = unsafe { libc::fork() };
             if pid == 0 {
+                // SAFETY: leaving the forked child at once.
                 unsafe { libc::_exit(0) };
             }
             assert_eq!(pid, -1, "control: RLIMIT_NPROC did not bite");

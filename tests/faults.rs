@@ -15,7 +15,7 @@
 mod reliability;
 mod support;
 
-use libc::{c_char, c_int, c_long, c_uint, c_void};
+use libc::{c_int, c_long, c_void};
 use reliability::fds::FdCounter;
 use reliability::seccomp::{self, Action, Arg};
 use reliability::{in_child_reporting, Ending};
@@ -24,26 +24,10 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
+use support::c_api::*;
 
-extern "C" {
-    fn exec_check_fd(fd: c_int, flags: c_uint) -> c_int;
-    fn exec_check_supported() -> c_int;
-    fn exec_policy_get() -> c_int;
-    fn exec_policy_force(bits: c_uint) -> c_int;
-    fn exec_policy_allow_file(fd: c_int, name: *const c_char) -> c_int;
-    fn exec_policy_allow_interactive(source: c_int, fd: c_int) -> c_int;
-    fn exec_policy_open(dirfd: c_int, path: *const c_char, flags: c_uint) -> c_int;
-    fn exec_log_set_handler(
-        handler: Option<unsafe extern "C" fn(*const c_void, *mut c_void)>,
-        data: *mut c_void,
-    ) -> c_int;
-}
-
-const EXEC_CHECK_EMULATE: c_uint = 1;
-const SOURCE_ARGUMENT: c_int = 1;
-const SOURCE_STREAM: c_int = 3;
-const R: u32 = 1; // EXEC_POLICY_RESTRICT_FILE
-const D: u32 = 4; // EXEC_POLICY_DENY_INTERACTIVE
+const R: u32 = EXEC_POLICY_RESTRICT_FILE;
+const D: u32 = EXEC_POLICY_DENY_INTERACTIVE;
 const ALL_LOCKED: u32 = 0xf;
 const AT_EXECVE_CHECK: u32 = 0x10000;
 /// Set before every call: the library must leave errno as it found it.
@@ -268,11 +252,11 @@ const CALLS: &[&str] = &[
 
 /// Runs in the forked child: set up the case, install the fault, call.
 fn run_case(case: Case, objects: &Objects) -> Vec<i32> {
-    // SAFETY: a plain rlimit: no core files from the cases that kill.
     let no_core = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
+    // SAFETY: a plain rlimit: no core files from the cases that kill.
     unsafe { libc::setrlimit(libc::RLIMIT_CORE, &no_core) };
     let _second = (case.threads == Threads::Two).then(reliability::second_thread);
     match case.enforce {
@@ -282,24 +266,27 @@ fn run_case(case: Case, objects: &Objects) -> Vec<i32> {
             let ret = unsafe { libc::prctl(libc::PR_SET_SECUREBITS, (bits << 8) as c_long) };
             assert_eq!(ret, 0, "PR_SET_SECUREBITS");
         }
-        // SAFETY: a plain integer.
-        Enforce::Forced(bits) => assert_eq!(unsafe { exec_policy_force(bits) }, 0),
+        Enforce::Forced(bits) => {
+            // SAFETY: a plain integer.
+            let ret = unsafe { exec_policy_force(bits) };
+            assert_eq!(ret, 0);
+        }
     }
     if case.probe == Probe::Cached {
         // SAFETY: no arguments.
-        assert_eq!(unsafe { exec_check_supported() }, 1);
+        let supported = unsafe { exec_check_supported() };
+        assert_eq!(supported, 1);
     }
     if case.audit {
         std::env::set_var("EXECCHECK_LOG", "stderr,syslog");
         // SAFETY: a function of the right type; no data.
-        assert_eq!(
-            unsafe { exec_log_set_handler(Some(count_event), std::ptr::null_mut()) },
-            0
-        );
+        let set = unsafe { exec_log_set_handler(Some(count_event), std::ptr::null_mut()) };
+        assert_eq!(set, 0);
         // The log lines would only clutter the test's output.
         let null = std::fs::File::open("/dev/null").unwrap();
         // SAFETY: replacing fd 2 with /dev/null in this child.
-        assert_eq!(unsafe { libc::dup2(null.as_raw_fd(), 2) }, 2);
+        let dup = unsafe { libc::dup2(null.as_raw_fd(), 2) };
+        assert_eq!(dup, 2);
     }
     let counter = FdCounter::new();
     let fds_before = counter.count();
@@ -321,28 +308,39 @@ fn run_case(case: Case, objects: &Objects) -> Vec<i32> {
         objects.pipe.as_raw_fd(),
     );
     let open = |path: &CString| {
-        // SAFETY: a valid C string; the fd returned is ours to close.
-        let fd = unsafe { exec_policy_open(libc::AT_FDCWD, path.as_ptr(), 0) };
+        let mut refused = 0;
+        // SAFETY: a valid C string and a valid out-pointer.
+        let fd = unsafe { exec_policy_open(libc::AT_FDCWD, path.as_ptr(), 0, &mut refused) };
         if fd >= 0 {
+            // SAFETY: the fd returned is ours to close.
             unsafe { libc::close(fd) };
             0
         } else {
             fd
         }
     };
-    // SAFETY (all calls): plain integers and valid C strings.
     let mut results = vec![
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_check_fd(exe, 0) }),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_check_fd(exe, EXEC_CHECK_EMULATE) }),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_check_fd(plain, 0) }),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_policy_allow_file(exe, c"exe".as_ptr()) }),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_policy_allow_file(plain, std::ptr::null()) }),
-        call(&|| unsafe { exec_policy_allow_interactive(SOURCE_ARGUMENT, -1) }),
-        call(&|| unsafe { exec_policy_allow_interactive(SOURCE_STREAM, exe) }),
-        call(&|| unsafe { exec_policy_allow_interactive(SOURCE_STREAM, pipe) }),
+        // SAFETY: plain integers and valid C strings.
+        call(&|| unsafe { exec_policy_allow_interactive(EXEC_SOURCE_ARGUMENT, -1) }),
+        // SAFETY: plain integers and valid C strings.
+        call(&|| unsafe { exec_policy_allow_interactive(EXEC_SOURCE_STREAM, exe) }),
+        // SAFETY: plain integers and valid C strings.
+        call(&|| unsafe { exec_policy_allow_interactive(EXEC_SOURCE_STREAM, pipe) }),
         call(&|| open(&objects.exe_path)),
         call(&|| open(&objects.plain_path)),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_policy_get() }),
+        // SAFETY: plain integers and valid C strings.
         call(&|| unsafe { exec_check_supported() }),
     ];
     results.push(counter.count() as i32 - fds_before as i32);

@@ -109,3 +109,31 @@ fn locked_bits_name_the_lock() {
     };
     assert!(msg.contains("refused (RESTRICT_FILE, locked)"), "{msg}");
 }
+
+/// An unreadable script is not a refusal: run by an unprivileged user on a
+/// mode-0000 file, the interpreter says it cannot open it (127), with or
+/// without a bit, and never blames the policy. The control: the same user
+/// and a readable 0644 script, refused under RESTRICT_FILE only.
+#[test]
+fn an_unreadable_script_is_not_a_refusal() {
+    if !support::require_root("running the interpreter as nobody") {
+        return;
+    }
+    let fixture = Fixture::new();
+    for policy in [Policy::empty(), Policy::RESTRICT_FILE] {
+        match fixture.run_unprivileged(0o000, policy) {
+            Outcome::CannotOpen(msg) => assert!(
+                msg.ends_with(".inc: Permission denied") && !msg.contains("refused"),
+                "mode 0000 under {policy:?}: {msg}"
+            ),
+            other => panic!("mode 0000 under {policy:?}: want exit 127, got {other:?}"),
+        }
+    }
+    let control = fixture.run_unprivileged(0o644, Policy::empty());
+    assert!(matches!(control, Outcome::Ran), "0644, no bit: {control:?}");
+    let refused = fixture.run_unprivileged(0o644, Policy::RESTRICT_FILE);
+    assert!(
+        matches!(&refused, Outcome::Refused(msg) if msg.contains("refused (RESTRICT_FILE): the kernel would not execute it")),
+        "0644 under RESTRICT_FILE: {refused:?}"
+    );
+}

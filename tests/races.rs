@@ -6,7 +6,7 @@
 mod reliability;
 mod support;
 
-use libc::{c_char, c_int, c_uint};
+use libc::{c_char, c_int};
 use reliability::{in_child_within, second_thread, Ending};
 use std::ffi::CString;
 use std::io::Read;
@@ -14,12 +14,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-
-extern "C" {
-    fn exec_check_fd(fd: c_int, flags: c_uint) -> c_int;
-    fn exec_policy_allow_file(fd: c_int, name: *const c_char) -> c_int;
-    fn exec_policy_open(dirfd: c_int, path: *const c_char, flags: c_uint) -> c_int;
-}
+use support::c_api::{exec_check_fd, exec_policy_allow_file, exec_policy_open};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 const R: libc::c_long = 0x100; // SECBIT_EXEC_RESTRICT_FILE
@@ -89,10 +84,11 @@ struct Seen {
 
 /// The library: exec_policy_open, then read the fd it returned.
 fn library_reads(path: &CString, seen: &mut Seen) {
-    // SAFETY: a valid C string.
-    let fd = unsafe { exec_policy_open(libc::AT_FDCWD, path.as_ptr(), 0) };
+    let mut refused = 0;
+    // SAFETY: a valid C string and a valid out-pointer.
+    let fd = unsafe { exec_policy_open(libc::AT_FDCWD, path.as_ptr(), 0, &mut refused) };
     if fd < 0 {
-        assert_eq!(fd, -libc::EACCES, "only B is refused");
+        assert_eq!((fd, refused), (-libc::EACCES, 1), "only B is refused");
         seen.refused += 1;
         return;
     }
@@ -158,6 +154,7 @@ fn read_while_swapping(
         let pid = unsafe { libc::fork() };
         if pid == 0 {
             swap.swap_until(&AtomicBool::new(false));
+            // SAFETY: leaving the forked child at once.
             unsafe { libc::_exit(0) };
         }
         assert_eq!(

@@ -9,6 +9,7 @@ use execcheck::{check_fd, CheckFlags};
 use std::fs::{File, OpenOptions};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
+use support::c_api::exec_check_fd;
 use support::syscalls::raw_check;
 use support::{errno, Tmpfs};
 
@@ -178,9 +179,6 @@ fn memfds() {
 
 #[test]
 fn bad_fds_and_flags_through_the_c_face() {
-    extern "C" {
-        fn exec_check_fd(fd: libc::c_int, flags: libc::c_uint) -> libc::c_int;
-    }
     let file = File::open("/bin/sh").unwrap();
     // A closed fd: a number far above what the tests' threads ever open
     // (a just-closed low number could be reused by a parallel test).

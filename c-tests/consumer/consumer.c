@@ -27,7 +27,9 @@ int main(void)
     expect(exec_check_fd(sh, 0), 0, "/bin/sh (executable) is allowed");
     expect(exec_check_fd(passwd, 0), -EACCES, "/etc/passwd (0644) is refused");
     expect(exec_policy_force(EXEC_POLICY_RESTRICT_FILE), 0, "force RESTRICT_FILE");
-    expect(exec_policy_open(AT_FDCWD, "/etc/passwd", 0), -EACCES, "open /etc/passwd under RESTRICT_FILE");
+    int refused = 0;
+    expect(exec_policy_open(AT_FDCWD, "/etc/passwd", 0, &refused), -EACCES, "open /etc/passwd under RESTRICT_FILE");
+    expect(refused, 1, "and that is a refusal");
     close(sh);
     close(passwd);
     return failures != 0;

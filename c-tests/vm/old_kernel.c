@@ -106,12 +106,15 @@ static void forced(void *arg)
     close(noexec);
 
     int before = count_fds();
-    int fd = exec_policy_open(AT_FDCWD, f->exe, 0);
+    int refused = -1;
+    int fd = exec_policy_open(AT_FDCWD, f->exe, 0, &refused);
     ok(fd >= 0, "forced: exec_policy_open(0755) gives an fd");
     if (fd >= 0)
         close(fd);
-    is(exec_policy_open(AT_FDCWD, f->plain, 0), -EACCES, "forced: exec_policy_open(0644) == -EACCES");
-    is(exec_policy_open(AT_FDCWD, f->noexec, 0), -EACCES, "forced: exec_policy_open(noexec) == -EACCES");
+    is(exec_policy_open(AT_FDCWD, f->plain, 0, &refused), -EACCES, "forced: exec_policy_open(0644) == -EACCES");
+    is(refused, 1, "forced: a refusal");
+    is(exec_policy_open(AT_FDCWD, f->noexec, 0, &refused), -EACCES, "forced: exec_policy_open(noexec) == -EACCES");
+    is(refused, 1, "forced: a refusal");
     is(count_fds(), before, "forced: refusals leave no fd open");
 }
 

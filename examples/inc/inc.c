@@ -12,7 +12,8 @@
  * The language: one statement per line. "print TEXT" prints TEXT, "exit N"
  * exits with N, "include FILE" runs another file, "#" starts a comment (so a
  * "#!" line works). Exit status: that of "exit", 0 at the end of the code,
- * 126 when the policy refuses code, 127 when a file cannot be opened, 2 on
+ * 126 when the policy refuses code, 127 when a file cannot be opened (missing
+ * or unreadable: the policy did not refuse it, nothing was checked), 2 on
  * usage or syntax errors (the conventions of sh).
  *
  * Build with -DINC_HARDENED for an interpreter that behaves as if both
@@ -100,16 +101,19 @@ static int run_stream(FILE *code, int depth)
 }
 
 /* A script or module: open it through the library, then read that very fd.
- * Checking the fd that is read (not the path) is what makes this race-free. */
+ * Checking the fd that is read (not the path) is what makes this race-free.
+ * A file that cannot be opened was never checked: only `refused` says the
+ * policy said no. */
 static int run_file(const char *path, int depth)
 {
-    int fd = exec_policy_open(AT_FDCWD, path, 0);
-    if (fd == -ENOENT || fd == -ENOTDIR) {
+    int refused;
+    int fd = exec_policy_open(AT_FDCWD, path, 0, &refused);
+    if (fd < 0 && refused)
+        return refuse(path, reason(fd), EXEC_POLICY_RESTRICT_FILE);
+    if (fd < 0) {
         fprintf(stderr, "inc: %s: %s\n", path, strerror(-fd));
         return EXIT_NOT_FOUND;
     }
-    if (fd < 0)
-        return refuse(path, reason(fd), EXEC_POLICY_RESTRICT_FILE);
     FILE *code = fdopen(fd, "r");
     if (!code) {
         close(fd);

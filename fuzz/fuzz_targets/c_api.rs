@@ -32,7 +32,12 @@ extern "C" {
     fn exec_policy_force(bits: c_uint) -> c_int;
     fn exec_policy_allow_file(fd: c_int, name: *const c_char) -> c_int;
     fn exec_policy_allow_interactive(source: c_int, fd: c_int) -> c_int;
-    fn exec_policy_open(dirfd: c_int, path: *const c_char, flags: c_uint) -> c_int;
+    fn exec_policy_open(
+        dirfd: c_int,
+        path: *const c_char,
+        flags: c_uint,
+        refused: *mut c_int,
+    ) -> c_int;
     fn exec_log_set_handler(
         handler: Option<unsafe extern "C" fn(*const Event, *mut libc::c_void)>,
         data: *mut libc::c_void,
@@ -276,7 +281,8 @@ fn open_step(input: &mut Input, pool: &Pool) {
     // Mostly 0; one in eight any value (only 0 is valid).
     let flags = if input.byte() < 32 { input.u32() } else { 0 };
     let ptr = path.as_ref().map_or(std::ptr::null(), |p| p.as_ptr());
-    let fd = keeping_errno(|| unsafe { exec_policy_open(dirfd, ptr, flags) });
+    let mut refused = -1;
+    let fd = keeping_errno(|| unsafe { exec_policy_open(dirfd, ptr, flags, &mut refused) });
     let what = format!(
         "exec_policy_open({dirfd}, {path:?}, {flags:#x}) under {:#x}",
         policy()
@@ -287,7 +293,7 @@ fn open_step(input: &mut Input, pool: &Pool) {
         } else {
             -libc::EFAULT
         };
-        assert_eq!(fd, want, "{what}");
+        assert_eq!((fd, refused), (want, 0), "{what}");
         return;
     };
     // The same open, raw, and the check of what it opened.
@@ -295,7 +301,7 @@ fn open_step(input: &mut Input, pool: &Pool) {
     // SAFETY: a valid C string.
     let raw = unsafe { libc::openat(dirfd, path.as_ptr(), how) };
     if raw < 0 {
-        assert_eq!(fd, -errno(), "{what}");
+        assert_eq!((fd, refused), (-errno(), 0), "{what}: an open failure");
         return;
     }
     let verdict = raw_check(raw);
@@ -303,10 +309,10 @@ fn open_step(input: &mut Input, pool: &Pool) {
     // SAFETY: our own fd.
     unsafe { libc::close(raw) };
     if policy() & R != 0 && verdict != 0 {
-        assert_eq!(fd, verdict, "{what}");
+        assert_eq!((fd, refused), (verdict, 1), "{what}: a refusal");
         return;
     }
-    assert!(fd >= 0, "{what}: {fd}, want an fd");
+    assert!(fd >= 0 && refused == 0, "{what}: {fd}, want an fd");
     // SAFETY: fcntl on the fd the library gave us, then closing it.
     unsafe {
         assert_eq!(libc::fcntl(fd, libc::F_GETFD), libc::FD_CLOEXEC, "{what}");

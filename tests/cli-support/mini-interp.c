@@ -81,8 +81,9 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--stdin") == 0) {
             read_stdin = 1;
         } else {
-            int fd = COUNTED(exec_policy_open(AT_FDCWD, argv[i], 0));
-            printf("open %s: %d\n", argv[i], fd < 0 ? fd : 0);
+            int refused;
+            int fd = COUNTED(exec_policy_open(AT_FDCWD, argv[i], 0, &refused));
+            printf("open %s: %d%s\n", argv[i], fd < 0 ? fd : 0, refused ? " (refused)" : "");
             if (fd >= 0)
                 close(fd);
         }

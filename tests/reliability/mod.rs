@@ -164,8 +164,9 @@ pub fn second_thread() -> OwnedFd {
 
 /// The calling thread's signal mask, as comparable bytes.
 pub fn signal_mask() -> Vec<u8> {
-    // SAFETY: an all-zero sigset_t is valid; SIG_BLOCK with NULL only reads.
+    // SAFETY: an all-zero sigset_t is valid.
     let mut mask: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: SIG_BLOCK with a NULL set only reads the mask.
     unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut mask) };
     // SAFETY: sigset_t is plain bytes.
     unsafe {

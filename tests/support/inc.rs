@@ -31,6 +31,11 @@ pub fn static_library() -> PathBuf {
     profile.join("deps/libexeccheck.a")
 }
 
+/// The shared library cargo built for the running test (deps/, as above).
+pub fn shared_library() -> PathBuf {
+    static_library().with_file_name("libexeccheck.so")
+}
+
 /// Compile inc into `dir` with the C flags the project's C code must pass.
 pub fn build(dir: &Path) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -119,6 +124,8 @@ pub enum Outcome {
     Ran,
     /// The interpreter refused it (exit 126), with its message.
     Refused(String),
+    /// The interpreter could not open the script (exit 127), with its message.
+    CannotOpen(String),
     /// The kernel's own execve refused to start it.
     ExecFailed(std::io::Error),
     /// Anything else: a bug.
@@ -170,28 +177,22 @@ impl Fixture {
                 (cmd, None)
             }
         };
-        cmd.stdin(stdin.unwrap_or(Stdio::null()))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.stdin(stdin.unwrap_or(Stdio::null()));
         // SAFETY: prctl is async-signal-safe; nothing here allocates.
         unsafe { cmd.pre_exec(move || policy.install()) };
-        let mut child = match cmd.spawn() {
-            Ok(child) => child,
-            Err(e) => return Outcome::ExecFailed(e),
-        };
-        if let Some(mut pipe) = child.stdin.take() {
-            let _ = pipe.write_all(CODE.as_bytes());
-        }
-        let out = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr).trim_end().to_string();
-        match out.status.code() {
-            Some(0) if stdout.contains("hello from inc") => Outcome::Ran,
-            Some(126) => Outcome::Refused(stderr),
-            code => Outcome::Unexpected(format!(
-                "exit {code:?}, stdout {stdout:?}, stderr {stderr:?}"
-            )),
-        }
+        outcome(cmd)
+    }
+
+    /// `inc FILE` run by nobody (uid and gid 65534) with `policy`, FILE a
+    /// fresh script of mode `mode` on the exec mount. (std drops root's
+    /// supplementary groups with the uid.)
+    pub fn run_unprivileged(&self, mode: u32, policy: Policy) -> Outcome {
+        let script = self.exec.file(&format!("nobody-{mode:o}.inc"), CODE, mode);
+        let mut cmd = self.inc_with(&script);
+        cmd.stdin(Stdio::null()).uid(65534).gid(65534);
+        // SAFETY: prctl is async-signal-safe; nothing here allocates.
+        unsafe { cmd.pre_exec(move || policy.install()) };
+        outcome(cmd)
     }
 
     /// The objects the cases use, for showing verdicts without running them.
@@ -211,6 +212,29 @@ impl Fixture {
         let mut cmd = Command::new(&self.inc);
         cmd.arg(script);
         cmd
+    }
+}
+
+/// Run `cmd` (stdin set up, policy installed) and classify what happened.
+fn outcome(mut cmd: Command) -> Outcome {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => return Outcome::ExecFailed(e),
+    };
+    if let Some(mut pipe) = child.stdin.take() {
+        let _ = pipe.write_all(CODE.as_bytes());
+    }
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr).trim_end().to_string();
+    match out.status.code() {
+        Some(0) if stdout.contains("hello from inc") => Outcome::Ran,
+        Some(126) => Outcome::Refused(stderr),
+        Some(127) => Outcome::CannotOpen(stderr),
+        code => Outcome::Unexpected(format!(
+            "exit {code:?}, stdout {stdout:?}, stderr {stderr:?}"
+        )),
     }
 }
 

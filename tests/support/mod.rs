@@ -1,8 +1,10 @@
 //! Fixtures shared by the integration tests and the demo: real tmpfs mounts,
 //! closures run in forked children, the example interpreter (inc.rs), raw
-//! system calls (syscalls.rs) and Landlock domains (landlock.rs).
+//! system calls (syscalls.rs), Landlock domains (landlock.rs) and the C
+//! face's declarations (c_api.rs).
 #![allow(dead_code)] // each test crate uses its own subset
 
+pub mod c_api;
 pub mod inc;
 pub mod landlock;
 pub mod syscalls;

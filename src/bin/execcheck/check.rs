@@ -11,6 +11,7 @@
 
 use crate::args::{self, Order, Spec};
 use crate::{text, EXIT_OK, EXIT_REFUSED, EXIT_TROUBLE};
+use execcheck::command_support::{self as lib, Seen};
 use execcheck::CheckFlags;
 use std::ffi::{CStr, CString, OsString};
 use std::io::{self, BufWriter, Write};
@@ -174,27 +175,16 @@ fn verdict(fd: BorrowedFd<'_>) -> Verdict {
 }
 
 /// Why EACCES, in the order the kernel tests: the file type, the mount, the
-/// exec permission for our effective ids; else a security module said no
-/// (IMA appraisal, IPE, Landlock, SELinux, AppArmor).
+/// exec permission for our effective ids (the library's emulation reads
+/// them); else a security module said no (IMA appraisal, IPE, Landlock,
+/// SELinux, AppArmor).
 fn explain_eacces(fd: BorrowedFd<'_>) -> &'static str {
-    let fd = fd.as_raw_fd();
-    // SAFETY: zeroed stat/statvfs are valid out-values for fstat/fstatvfs.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    let mut vfs: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: valid descriptor and out-pointers.
-    if unsafe { libc::fstat(fd, &mut st) } == 0 && st.st_mode & libc::S_IFMT != libc::S_IFREG {
-        return "not-regular-file";
+    match lib::inspect(fd.as_raw_fd()) {
+        Ok(Some(Seen::NotRegularFile)) => "not-regular-file",
+        Ok(Some(Seen::NoexecMount)) => "noexec-mount",
+        Ok(Some(Seen::NoExecPermission(_))) => "no-exec-permission",
+        Ok(None) | Err(_) => "security-module",
     }
-    // SAFETY: as above.
-    if unsafe { libc::fstatvfs(fd, &mut vfs) } == 0 && vfs.f_flag & libc::ST_NOEXEC != 0 {
-        return "noexec-mount";
-    }
-    // SAFETY: a valid C string; glibc passes the flags to faccessat2.
-    let flags = libc::AT_EMPTY_PATH | libc::AT_EACCESS;
-    if unsafe { libc::faccessat(fd, c"".as_ptr(), libc::X_OK, flags) } != 0 {
-        return "no-exec-permission";
-    }
-    "security-module"
 }
 
 #[derive(Default)]
@@ -239,32 +229,15 @@ struct Checker<W: Write> {
     records: u64,
 }
 
-/// `openat(dir, name, flags | O_CLOEXEC)`.
+/// `openat(dir, name, flags | O_CLOEXEC)`, owned.
 fn open_at(dir: Option<BorrowedFd<'_>>, name: &CStr, flags: libc::c_int) -> Result<OwnedFd, i32> {
     let dir = dir.map_or(libc::AT_FDCWD, |dir| dir.as_raw_fd());
-    // SAFETY: a valid C string; the answer is a new descriptor or -1.
-    let fd = unsafe { libc::openat(dir, name.as_ptr(), flags | libc::O_CLOEXEC) };
-    if fd < 0 {
-        Err(io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EIO))
-    } else {
-        // SAFETY: a fresh descriptor that nothing else owns.
-        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-    }
+    // SAFETY: a fresh descriptor that nothing else owns.
+    lib::openat(dir, name, flags).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 fn fstat(fd: BorrowedFd<'_>) -> Result<libc::stat, i32> {
-    // SAFETY: a zeroed stat is a valid out-value.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: valid descriptor and out-pointer.
-    if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } == 0 {
-        Ok(st)
-    } else {
-        Err(io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EIO))
-    }
+    lib::fstat(fd.as_raw_fd())
 }
 
 fn is_dir(st: &libc::stat) -> bool {
@@ -288,8 +261,8 @@ fn read_entries(dir: BorrowedFd<'_>) -> Result<Vec<(CString, u8)>, i32> {
     std::mem::forget(stream_fd);
     let mut entries = Vec::new();
     let result = loop {
-        // SAFETY: resetting this thread's errno, to tell the end from an error.
-        unsafe { *libc::__errno_location() = 0 };
+        // Reset errno, to tell the end from an error.
+        lib::set_errno(0);
         // SAFETY: a valid open stream.
         let entry = unsafe { libc::readdir(stream) };
         if entry.is_null() {
@@ -311,20 +284,9 @@ fn read_entries(dir: BorrowedFd<'_>) -> Result<Vec<(CString, u8)>, i32> {
 
 /// `DT_*` for an entry whose type readdir did not give.
 fn entry_type(dir: BorrowedFd<'_>, name: &CStr) -> u8 {
-    // SAFETY: a zeroed stat is a valid out-value.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: valid descriptor, C string and out-pointer.
-    if unsafe {
-        libc::fstatat(
-            dir.as_raw_fd(),
-            name.as_ptr(),
-            &mut st,
-            libc::AT_SYMLINK_NOFOLLOW,
-        )
-    } != 0
-    {
+    let Ok(st) = lib::lstat_at(dir.as_raw_fd(), name) else {
         return libc::DT_UNKNOWN;
-    }
+    };
     match st.st_mode & libc::S_IFMT {
         libc::S_IFDIR => libc::DT_DIR,
         libc::S_IFREG => libc::DT_REG,

@@ -91,16 +91,13 @@ struct Status {
 }
 
 fn kernel_release() -> String {
-    // SAFETY: a zeroed utsname is a valid out-value.
-    let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid out-pointer; the release is NUL-terminated.
-    if unsafe { libc::uname(&mut uts) } != 0 {
+    let Ok(release) = execcheck::command_support::kernel_release() else {
         return "unknown".into();
-    }
-    // SAFETY: uname NUL-terminates every field.
-    unsafe { std::ffi::CStr::from_ptr(uts.release.as_ptr()) }
-        .to_string_lossy()
-        .into_owned()
+    };
+    let bytes: Vec<u8> = release.iter().map(|&c| c as u8).collect();
+    std::ffi::CStr::from_bytes_until_nul(&bytes).map_or("unknown".into(), |release| {
+        release.to_string_lossy().into_owned()
+    })
 }
 
 /// "off", "on", "off, locked", "on, locked".
