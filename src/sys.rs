@@ -225,3 +225,74 @@ pub fn set_errno(value: Errno) {
     // SAFETY: __errno_location always returns this thread's errno slot.
     unsafe { *libc::__errno_location() = value };
 }
+
+/// A thread's signal mask as the kernel keeps it (`_NSIG` bits).
+#[derive(Clone, Copy)]
+pub struct SignalMask([u64; SIGSET_WORDS]);
+
+#[cfg(any(target_arch = "mips", target_arch = "mips64"))]
+const SIGSET_WORDS: usize = 2;
+#[cfg(not(any(target_arch = "mips", target_arch = "mips64")))]
+const SIGSET_WORDS: usize = 1;
+
+/// `rt_sigprocmask(SIG_SETMASK, every signal)`: block all that a thread can
+/// block, glibc's internal SIGCANCEL and SIGSETXID too (its wrappers never
+/// block those); returns the mask to restore. The kernel leaves SIGKILL and
+/// SIGSTOP unblocked.
+pub fn block_all_signals() -> Result<SignalMask, Errno> {
+    let all = SignalMask([!0; SIGSET_WORDS]);
+    let mut old = SignalMask([0; SIGSET_WORDS]);
+    // SAFETY: two valid kernel-sized sigsets.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            all.0.as_ptr(),
+            old.0.as_mut_ptr(),
+            std::mem::size_of::<SignalMask>(),
+        )
+    };
+    if ret == 0 {
+        Ok(old)
+    } else {
+        Err(last_errno())
+    }
+}
+
+/// `rt_sigprocmask(SIG_SETMASK, mask)`: give back a mask saved by
+/// `block_all_signals` (it cannot fail where that succeeded).
+pub fn set_signal_mask(mask: &SignalMask) {
+    // SAFETY: a valid kernel-sized sigset; no old mask wanted.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            mask.0.as_ptr(),
+            std::ptr::null_mut::<u64>(),
+            std::mem::size_of::<SignalMask>(),
+        )
+    };
+}
+
+/// `clone(flags)` running `run(arg)` on the stack that ends at `stack_top`
+/// (glibc's wrapper: the child calls `run`, then the `exit` system call with
+/// its result). Returns the child's id.
+///
+/// # Safety
+/// `stack_top` must be 16-byte aligned and stay valid while the child runs;
+/// with `CLONE_VM` the child shares the caller's memory, thread-local storage
+/// and errno, so `run` must only make raw system calls.
+pub unsafe fn clone(
+    run: extern "C" fn(*mut libc::c_void) -> c_int,
+    stack_top: *mut libc::c_void,
+    flags: c_int,
+    arg: *mut libc::c_void,
+) -> Result<libc::pid_t, Errno> {
+    // SAFETY: forwarded from our caller's contract.
+    let pid = unsafe { libc::clone(run, stack_top, flags, arg) };
+    if pid < 0 {
+        Err(last_errno())
+    } else {
+        Ok(pid)
+    }
+}
