@@ -257,7 +257,7 @@ int main(int argc, char **argv)
 
     /* With other threads: the raw check (which would make their
      * pthread_create fail), the previous design's child process, and the
-     * library's helper thread; idle, then with both CPUs busy. */
+     * library's helper thread; idle, then with every CPU busy. */
     struct variant threaded[] = {
         {"raw execveat (unsafe next to threads)", raw_check, NULL, NULL, 0},
         {"vfork child process (the previous design)", vfork_child_check, NULL, NULL, 0},
