@@ -9,12 +9,14 @@
 //! - never disturbing other threads. While a check runs, the kernel marks the
 //!   process's `fs_struct` "in exec", and any `clone(CLONE_FS)` (every
 //!   `pthread_create`) fails with EAGAIN. A single-threaded caller checks
-//!   directly; a multithreaded one checks in a `CLONE_VM | CLONE_VFORK` child,
-//!   which has its own `fs_struct` and the calling thread's credentials.
+//!   directly; a multithreaded one checks in a helper thread that has its
+//!   own `fs_struct` and the calling thread's credentials (`helper`).
+
+mod helper;
 
 use crate::emulate;
 use crate::sys::{self, CheckArgs, Errno, MAX_EINTR_RETRIES};
-use libc::{c_char, c_int, c_void};
+use libc::{c_char, c_int};
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// What the kernel says about `AT_EXECVE_CHECK`, once known.
@@ -104,7 +106,7 @@ fn kernel_check(fd: c_int, args: &CheckArgs) -> Result<(), Errno> {
     if is_single_threaded() {
         retrying_eintr(fd, args)
     } else {
-        check_in_child(fd, args)
+        helper::check(fd, args)
     }
 }
 
@@ -142,82 +144,6 @@ fn is_single_threaded() -> bool {
 fn task_count() -> Option<libc::nlink_t> {
     let st = sys::stat(c"/proc/self/task").ok()?;
     st.st_nlink.checked_sub(2)
-}
-
-/// Stack for the check child: it runs one raw syscall loop, nothing more.
-const CHILD_STACK_SIZE: usize = 8192;
-
-#[repr(C, align(16))]
-struct ChildStack([u8; CHILD_STACK_SIZE]);
-
-/// What the child needs; it lives on the (suspended) caller's stack.
-struct ChildJob<'a> {
-    fd: c_int,
-    args: &'a CheckArgs,
-}
-
-/// Runs in the child. Its exit status carries the verdict (0 or the errno):
-/// an exit status survives even where vfork becomes fork (e.g. valgrind),
-/// where a write to shared memory would be lost.
-extern "C" fn child_main(job: *mut c_void) -> c_int {
-    // SAFETY: `job` points to the ChildJob of the caller, suspended by
-    // CLONE_VFORK (or copied into this child by a fork) until this returns.
-    let job = unsafe { &*(job as *const ChildJob) };
-    match retrying_eintr(job.fd, job.args) {
-        Ok(()) => 0,
-        Err(errno) => errno,
-    }
-}
-
-/// Run the check in a `CLONE_VM | CLONE_VFORK | CLONE_FILES` child.
-///
-/// The child shares memory and the fd table but has its own `fs_struct` (no
-/// `CLONE_FS`) and its own thread group (no `CLONE_THREAD`, so its own
-/// `cred_guard_mutex`); it inherits the calling thread's credentials, so
-/// securebits, Landlock domain, seccomp filters and LSM labels are the same.
-/// It sends no exit signal, so a SIGCHLD handler or `waitpid(-1)` in the host
-/// program never sees it. All signals are blocked around it, as in
-/// `posix_spawn`: no handler may run on the child's borrowed stack.
-fn check_in_child(fd: c_int, args: &CheckArgs) -> Result<(), Errno> {
-    let mut stack = ChildStack([0; CHILD_STACK_SIZE]);
-    let mut job = ChildJob { fd, args };
-    let saved = sys::block_all_signals();
-    // SAFETY: the stack top is 16-byte aligned and inside `stack`, which
-    // outlives the child (CLONE_VFORK suspends us until it exits); the child
-    // only reads `job` and makes raw syscalls.
-    let verdict = match unsafe {
-        sys::clone_vfork(
-            child_main,
-            stack.0.as_mut_ptr().add(CHILD_STACK_SIZE) as *mut c_void,
-            &mut job as *mut ChildJob as *mut c_void,
-        )
-    } {
-        Ok(pid) => reap(pid),
-        Err(errno) => Err(errno),
-    };
-    sys::restore_signals(&saved);
-    verdict
-}
-
-/// Wait for the check child and turn its exit status into the verdict.
-fn reap(pid: libc::pid_t) -> Result<(), Errno> {
-    let mut interrupted = 0;
-    let status = loop {
-        match sys::wait_child(pid) {
-            Ok(status) => break status,
-            // Bounded: a seccomp filter may answer EINTR forever.
-            Err(libc::EINTR) if interrupted < MAX_EINTR_RETRIES => interrupted += 1,
-            // Somebody else reaped our child (waitpid(-1, __WALL) in another
-            // thread): the verdict is lost, so the check failed.
-            Err(errno) => return Err(errno),
-        }
-    };
-    match (libc::WIFEXITED(status), libc::WEXITSTATUS(status)) {
-        (true, 0) => Ok(()),
-        (true, errno) => Err(errno),
-        // Killed by a signal (SIGKILL, the OOM killer): no verdict.
-        _ => Err(libc::ECHILD),
-    }
 }
 
 #[cfg(test)]

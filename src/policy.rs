@@ -69,17 +69,29 @@ pub fn force(bits: u32) -> Result<(), Errno> {
 }
 
 /// May the interpreter run the file open at `fd`? Always checks (the kernel's
-/// audit trail depends on it); refuses only under `RESTRICT_FILE`.
+/// audit trail depends on it); refuses only under `RESTRICT_FILE`, or when the
+/// check failed and the policy cannot be read.
 pub fn allow_file(fd: c_int, name: *const c_char) -> Result<(), Errno> {
     allow_file_for(Call::AllowFile, fd, name)
 }
 
 fn allow_file_for(call: Call, fd: c_int, name: *const c_char) -> Result<(), Errno> {
-    // Enforced on a kernel without the feature (only possible through
-    // `force`), the emulation decides; otherwise the kernel does.
+    // A file the kernel would execute is allowed under every policy and not
+    // logged, so the policy (one more system call) is read only after a
+    // failed check.
+    let verdict = check::check_fd(fd, name, false);
+    if verdict.is_ok() {
+        return Ok(());
+    }
     let policy = current()?;
     let enforced = policy.contains(Policy::RESTRICT_FILE);
-    let verdict = check::check_fd(fd, name, enforced);
+    // Enforced on a kernel without the feature (only possible through
+    // `force`), the emulation decides; otherwise the kernel does.
+    let verdict = if enforced && check::support() == Support::TooOld {
+        check::check_fd(fd, name, true)
+    } else {
+        verdict
+    };
     if let Err(errno) = verdict {
         audit::failed(&Failure {
             call,

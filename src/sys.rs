@@ -7,7 +7,7 @@
 //! The ones audit logging uses go through `syscall` (no new import) and
 //! must not panic (the shipped library carries no panic machinery).
 
-use libc::{c_char, c_int, c_long, c_void};
+use libc::{c_char, c_int, c_long};
 use std::ffi::CStr;
 
 /// A positive errno value, as the kernel reports it.
@@ -260,65 +260,6 @@ pub fn libc_single_threaded() -> bool {
     false
 }
 
-/// Block every signal in the calling thread; returns the mask to restore.
-pub fn block_all_signals() -> libc::sigset_t {
-    // SAFETY: an all-zero sigset_t is a valid value to fill in.
-    let mut all: libc::sigset_t = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    let mut saved: libc::sigset_t = unsafe { std::mem::zeroed() };
-    // SAFETY: valid sigset pointers; sigfillset cannot fail on a valid set.
-    unsafe {
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut saved);
-    }
-    saved
-}
-
-/// Give the calling thread back the signal mask `saved`.
-pub fn restore_signals(saved: &libc::sigset_t) {
-    // SAFETY: restores a mask block_all_signals saved.
-    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, saved, std::ptr::null_mut()) };
-}
-
-/// `clone(child, stack_top, CLONE_VM | CLONE_VFORK | CLONE_FILES, arg)`:
-/// returns once the child has exited (or exec'd), with its pid.
-///
-/// # Safety
-/// `stack_top` must be the 16-byte aligned top of a stack that outlives the
-/// child, and `child` may only use `arg` and raw system calls (it shares our
-/// memory and runs while we are suspended).
-pub unsafe fn clone_vfork(
-    child: extern "C" fn(*mut c_void) -> c_int,
-    stack_top: *mut c_void,
-    arg: *mut c_void,
-) -> Result<libc::pid_t, Errno> {
-    // SAFETY: forwarded from our caller's contract.
-    let pid = unsafe {
-        libc::clone(
-            child,
-            stack_top,
-            libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_FILES,
-            arg,
-        )
-    };
-    if pid < 0 {
-        Err(last_errno())
-    } else {
-        Ok(pid)
-    }
-}
-
-/// One `waitpid(pid, &status, __WALL)`: the child's raw wait status.
-pub fn wait_child(pid: libc::pid_t) -> Result<c_int, Errno> {
-    let mut status: c_int = 0;
-    // SAFETY: `status` is a valid out-pointer.
-    if unsafe { libc::waitpid(pid, &mut status, libc::__WALL) } == pid {
-        Ok(status)
-    } else {
-        Err(last_errno())
-    }
-}
-
 /// `secure_getenv(name)`: NULL in setuid/setgid programs, so an environment
 /// variable never changes what a privileged program logs.
 pub fn secure_getenv(name: &CStr) -> Option<&'static CStr> {
@@ -430,4 +371,75 @@ pub fn last_errno() -> Errno {
 pub fn set_errno(value: Errno) {
     // SAFETY: __errno_location always returns this thread's errno slot.
     unsafe { *libc::__errno_location() = value };
+}
+
+/// A thread's signal mask as the kernel keeps it (`_NSIG` bits).
+#[derive(Clone, Copy)]
+pub struct SignalMask([u64; SIGSET_WORDS]);
+
+#[cfg(any(target_arch = "mips", target_arch = "mips64"))]
+const SIGSET_WORDS: usize = 2;
+#[cfg(not(any(target_arch = "mips", target_arch = "mips64")))]
+const SIGSET_WORDS: usize = 1;
+
+/// `rt_sigprocmask(SIG_SETMASK, every signal)`: block all that a thread can
+/// block, glibc's internal SIGCANCEL and SIGSETXID too (its wrappers never
+/// block those); returns the mask to restore. The kernel leaves SIGKILL and
+/// SIGSTOP unblocked.
+pub fn block_all_signals() -> Result<SignalMask, Errno> {
+    let all = SignalMask([!0; SIGSET_WORDS]);
+    let mut old = SignalMask([0; SIGSET_WORDS]);
+    // SAFETY: two valid kernel-sized sigsets.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            all.0.as_ptr(),
+            old.0.as_mut_ptr(),
+            std::mem::size_of::<SignalMask>(),
+        )
+    };
+    if ret == 0 {
+        Ok(old)
+    } else {
+        Err(last_errno())
+    }
+}
+
+/// `rt_sigprocmask(SIG_SETMASK, mask)`: give back a mask saved by
+/// `block_all_signals` (it cannot fail where that succeeded).
+pub fn set_signal_mask(mask: &SignalMask) {
+    // SAFETY: a valid kernel-sized sigset; no old mask wanted.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            mask.0.as_ptr(),
+            std::ptr::null_mut::<u64>(),
+            std::mem::size_of::<SignalMask>(),
+        )
+    };
+}
+
+/// `clone(flags)` running `run(arg)` on the stack that ends at `stack_top`
+/// (glibc's wrapper: the child calls `run`, then the `exit` system call with
+/// its result). Returns the child's id.
+///
+/// # Safety
+/// `stack_top` must be 16-byte aligned and stay valid while the child runs;
+/// with `CLONE_VM` the child shares the caller's memory, thread-local storage
+/// and errno, so `run` must only make raw system calls.
+pub unsafe fn clone(
+    run: extern "C" fn(*mut libc::c_void) -> c_int,
+    stack_top: *mut libc::c_void,
+    flags: c_int,
+    arg: *mut libc::c_void,
+) -> Result<libc::pid_t, Errno> {
+    // SAFETY: forwarded from our caller's contract.
+    let pid = unsafe { libc::clone(run, stack_top, flags, arg) };
+    if pid < 0 {
+        Err(last_errno())
+    } else {
+        Ok(pid)
+    }
 }

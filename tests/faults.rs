@@ -1,14 +1,16 @@
 //! Faults from the kernel, injected for real: a seccomp filter in a forked
 //! child makes one system call fail (execveat, prctl(PR_GET_SECUREBITS),
-//! clone, wait4/waitid, openat, stat) with a chosen errno, and every C entry
-//! point is called under every policy, in the single-threaded (direct) and
-//! the multithreaded (clone child) paths, with the kernel-support probe
+//! clone, rt_sigprocmask, openat, stat) with a chosen errno, or kills the
+//! thread making the check, and every C entry point is called under every
+//! policy, in the single-threaded (direct) and the multithreaded (helper
+//! thread) paths, with the kernel-support probe
 //! either already cached or still to run, and with audit logging off or on
 //! (EXECCHECK_LOG=stderr,syslog and a handler).
 //!
 //! The rule: under an enforced policy every fault is a refusal carrying the
 //! fault's errno; without one the allow functions still say yes; if the
-//! policy itself cannot be read they refuse. Never a crash, a hang, a leaked
+//! policy itself cannot be read they refuse everything but a file that
+//! passed the check (allowed under every policy). Never a crash, a hang, a leaked
 //! fd, a changed errno or signal mask. The rows without a fault are the
 //! control: the same calls give the real verdicts there.
 
@@ -46,9 +48,10 @@ enum Fault {
     GetSecurebits(i32),
     /// clone and clone3: the check child cannot be started.
     Clone(i32),
-    /// wait4 and waitid: the check child cannot be reaped.
-    Wait(i32),
-    /// execveat kills the process making it (SIGSYS).
+    /// rt_sigprocmask: the helper thread could not start with every signal
+    /// blocked.
+    SignalMask(i32),
+    /// execveat kills the thread making it (SIGSYS).
     KillCheck,
     /// open, openat, openat2.
     Open(i32),
@@ -82,8 +85,8 @@ impl Fault {
                 Action::Errno(e),
             ),
             Fault::Clone(e) => (&[libc::SYS_clone, libc::SYS_clone3], None, Action::Errno(e)),
-            Fault::Wait(e) => (&[libc::SYS_wait4, libc::SYS_waitid], None, Action::Errno(e)),
-            Fault::KillCheck => (&[libc::SYS_execveat], None, Action::Kill),
+            Fault::SignalMask(e) => (&[libc::SYS_rt_sigprocmask], None, Action::Errno(e)),
+            Fault::KillCheck => (&[libc::SYS_execveat], None, Action::KillThread),
             Fault::Open(e) => (
                 &[libc::SYS_open, libc::SYS_openat, libc::SYS_openat2],
                 None,
@@ -139,9 +142,8 @@ const FAULTS: &[Fault] = &[
     Fault::Clone(libc::EAGAIN),
     Fault::Clone(libc::ENOMEM),
     Fault::Clone(libc::EPERM),
-    Fault::Wait(libc::ECHILD),
-    Fault::Wait(libc::EINTR),
-    Fault::Wait(libc::EPERM),
+    Fault::SignalMask(libc::EPERM),
+    Fault::SignalMask(libc::EINVAL),
     Fault::KillCheck,
     Fault::Open(libc::EINTR),
     Fault::Open(libc::EACCES),
@@ -180,7 +182,7 @@ const POLICIES: &[Enforce] = &[
 enum Threads {
     /// One thread: the library checks directly.
     One,
-    /// A second thread is alive: the library checks in a clone child.
+    /// A second thread is alive: the library checks in a helper thread.
     Two,
 }
 
@@ -374,8 +376,8 @@ fn expected(case: Case) -> Vec<i32> {
     // The check's verdict on a file whose real verdict is `real`.
     let verdict = |real: i32| match case.fault {
         Fault::Execveat(e) | Fault::CheckFlag(e) => -e,
-        Fault::KillCheck => -libc::ECHILD, // the check child died: no verdict
-        Fault::Clone(e) | Fault::Wait(e) if threaded => -e,
+        Fault::KillCheck => -libc::ECHILD, // the helper thread died: no verdict
+        Fault::Clone(e) | Fault::SignalMask(e) if threaded => -e,
         Fault::UnshareAndClone(_) if threaded => -libc::EAGAIN,
         _ => real,
     };
@@ -384,7 +386,10 @@ fn expected(case: Case) -> Vec<i32> {
         (_, Enforce::Nothing) => Ok(0),
         (_, Enforce::Securebits(bits) | Enforce::Forced(bits)) => Ok(bits),
     };
+    // A passing check allows under every policy: the policy is read (and
+    // its fault met) only after a failed one.
     let allow_file = |real: i32| match policy {
+        _ if verdict(real) == 0 => 0,
         Err(e) => e,
         Ok(p) if p & R != 0 => verdict(real),
         Ok(_) => 0,
@@ -401,7 +406,7 @@ fn expected(case: Case) -> Vec<i32> {
     };
     let probe_fails = match case.fault {
         Fault::Execveat(_) | Fault::CheckFlag(_) | Fault::KillCheck => true,
-        Fault::Clone(_) | Fault::Wait(_) | Fault::UnshareAndClone(_) => threaded,
+        Fault::Clone(_) | Fault::SignalMask(_) | Fault::UnshareAndClone(_) => threaded,
         _ => false,
     };
     vec![

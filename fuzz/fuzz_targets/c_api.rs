@@ -1,6 +1,6 @@
 //! Fuzz every C entry point of libexeccheck with real objects (see pool.rs),
 //! odd flags, sources and paths, under every policy, from the calling thread
-//! (the library's direct check) or from a second thread (its clone child).
+//! (the library's direct check) or from a second thread (its helper thread).
 //!
 //! The oracle: no crash; no fd leaked; errno kept; every answer equal to
 //! what the raw system calls say, passed through the policy table; with an
@@ -113,7 +113,7 @@ fuzz_target!(|data: &[u8]| {
         }
         let op = input.byte();
         if op & 0x80 != 0 {
-            // From a second thread: the library checks in a clone child.
+            // From a second thread: the library checks in a helper thread.
             std::thread::scope(|s| s.spawn(|| step(op, &mut input, pool)).join().unwrap());
         } else {
             step(op, &mut input, pool);

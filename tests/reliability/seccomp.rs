@@ -1,5 +1,5 @@
 //! Seccomp filters written by hand in classic BPF: make chosen system calls
-//! fail with a chosen errno, or kill the caller. A filter applies to the
+//! fail with a chosen errno, or kill the calling thread. A filter applies to the
 //! calling thread and everything it starts afterwards (threads, clone
 //! children), and can never be removed: install it in a forked child.
 
@@ -10,8 +10,9 @@ use libc::{c_long, sock_filter};
 pub enum Action {
     /// Fails with this errno, without reaching the kernel.
     Errno(i32),
-    /// The calling process (thread group) is killed by SIGSYS.
-    Kill,
+    /// The calling thread alone is killed by SIGSYS (when it is the last
+    /// one, the process is).
+    KillThread,
 }
 
 /// Narrow a rule to calls whose argument `index` (low 32 bits) ...
@@ -66,7 +67,7 @@ fn ret(value: u32) -> sock_filter {
 pub fn program(syscalls: &[c_long], arg: Option<Arg>, action: Action) -> Vec<sock_filter> {
     let action = match action {
         Action::Errno(errno) => libc::SECCOMP_RET_ERRNO | (errno as u32 & libc::SECCOMP_RET_DATA),
-        Action::Kill => libc::SECCOMP_RET_KILL_PROCESS,
+        Action::KillThread => libc::SECCOMP_RET_KILL_THREAD,
     };
     let n = syscalls.len();
     let arg_len = if arg.is_some() { 2 } else { 0 };
