@@ -1,52 +1,75 @@
-//! Generates the C header from `src/c_types.rs` (the types and constants C
-//! sees) and `src/ffi.rs` (the functions), and gives the shared library its
-//! SONAME. The generated header lands in `$OUT_DIR/execcheck.h`; the checked-in
-//! `include/execcheck.h` must equal it (tests/header.rs), so that consumers of
-//! the header never need cbindgen.
+// SPDX-License-Identifier: MIT OR Apache-2.0
+//! Gives the shared library its SONAME and its symbol versions. It needs
+//! nothing but std: a packager's build depends on libc and bitflags alone.
+//! The C header is not generated here: include/execcheck.h is checked in,
+//! and tests/header.rs regenerates it with cbindgen (a dev-dependency) and
+//! fails when it differs; `EXECCHECK_UPDATE_HEADER=1 cargo test --test
+//! header` rewrites it.
 
 use std::env;
 use std::path::PathBuf;
 
 fn main() {
     let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
-    let minor = env::var("CARGO_PKG_VERSION_MINOR").unwrap();
-    let patch = env::var("CARGO_PKG_VERSION_PATCH").unwrap();
-    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("execcheck.h");
-
-    let config = cbindgen::Config {
-        language: cbindgen::Language::C,
-        header: Some(HEADER_COMMENT.into()),
-        include_guard: Some("EXECCHECK_H".into()),
-        cpp_compat: true,
-        documentation: true,
-        documentation_style: cbindgen::DocumentationStyle::Doxy,
-        no_includes: true,
-        after_includes: Some(format!(
-            "\n#define EXECCHECK_VERSION_MAJOR {major}\n\
-             #define EXECCHECK_VERSION_MINOR {minor}\n\
-             #define EXECCHECK_VERSION_PATCH {patch}\n\
-             #define EXECCHECK_VERSION \"{major}.{minor}.{patch}\""
-        )),
-        ..Default::default()
-    };
-    cbindgen::Builder::new()
-        .with_config(config)
-        .with_src("src/c_types.rs")
-        .with_src("src/ffi.rs")
-        .generate()
-        .expect("cbindgen could not parse src/c_types.rs and src/ffi.rs")
-        .write_to_file(&out);
-    println!("cargo:rerun-if-changed=src/c_types.rs");
-    println!("cargo:rerun-if-changed=src/ffi.rs");
-    println!("cargo:rerun-if-changed=build.rs");
-    println!(
-        "cargo:rustc-env=EXECCHECK_GENERATED_HEADER={}",
-        out.display()
-    );
-
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
     // Cargo gives a cdylib no SONAME; consumers must bind to the ABI major.
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libexeccheck.so.{major}");
-    version_symbols(&PathBuf::from(env::var("OUT_DIR").unwrap()));
+    if linker_merges_version_scripts(&out_dir) {
+        version_symbols(&out_dir);
+    } else {
+        // meson links the shipped library itself, with the map alone.
+        std::fs::write(out_dir.join("symver.rs"), "").unwrap();
+        println!(
+            "cargo:warning=this linker rejects a version script next to rustc's: \
+             cargo's cdylib gets no symbol versions (the meson-built library has them)"
+        );
+    }
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
+}
+
+/// rustc links a cdylib with an anonymous version script of its own. LLD
+/// (rustc's default linker on x86_64 Linux since 1.90) merges a second
+/// script with named nodes into it; GNU ld refuses ("anonymous version tag
+/// cannot be combined with other version tags"): Debian's rustc, other
+/// architectures, older toolchains. Ask the toolchain's own linker, with a
+/// cdylib of one function.
+fn linker_merges_version_scripts(out_dir: &std::path::Path) -> bool {
+    let dir = out_dir.join("probe");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("probe.map"),
+        "PROBE_1 { global: probe; local: *; };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("probe.rs"),
+        "#[no_mangle]\npub extern \"C\" fn probe() {}\n",
+    )
+    .unwrap();
+    let mut rustc = std::process::Command::new(env::var("RUSTC").unwrap());
+    rustc
+        .args([
+            "--crate-type=cdylib",
+            "--crate-name=probe",
+            "--edition=2021",
+        ])
+        .args(["--target", &env::var("TARGET").unwrap()])
+        .arg("-Clink-arg=-Wl,--version-script=probe.map")
+        .args(
+            env::var("CARGO_ENCODED_RUSTFLAGS")
+                .unwrap_or_default()
+                .split('\x1f')
+                .filter(|f| !f.is_empty()),
+        )
+        .args(["-o", "libprobe.so", "probe.rs"])
+        .current_dir(&dir);
+    if let Ok(linker) = env::var("RUSTC_LINKER") {
+        rustc.arg(format!("-Clinker={linker}"));
+    }
+    let merged = rustc.output().is_ok_and(|out| out.status.success());
+    std::fs::remove_dir_all(&dir).ok();
+    merged
 }
 
 /// Put every exported function in its version node, from the one list in
@@ -82,13 +105,3 @@ fn version_symbols(out_dir: &std::path::Path) {
     );
     println!("cargo:rerun-if-changed=src/libexeccheck.map");
 }
-
-const HEADER_COMMENT: &str = "\
-/* execcheck: let script interpreters obey the Linux kernel's execution policy.
- *
- * Generated by cbindgen from src/c_types.rs and src/ffi.rs: do not edit.
- * Regenerate with EXECCHECK_UPDATE_HEADER=1 cargo test --test abi.
- *
- * Every function is thread-safe, returns >= 0 on success and a negative errno
- * on failure, and leaves errno as it was. Link with -lexeccheck
- * (pkg-config execcheck). */";

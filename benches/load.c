@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* What loading libexeccheck costs a program, in a fresh process each time
  * (a dlclose/dlopen loop in one process may only bump a reference count),
  * interleaved so that the machine's noise hits every variant alike:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* Per-call costs of the library against the raw system call, side by side
  * in one process: variants are interleaved batch by batch, so the machine's
  * noise hits them alike; medians and spread (p10, p90) of the per-call time

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Rows for benches/run's table, for the benchmark scripts written in Python
 (the interpreters' examples/*/bench). When benches/run calls them it sets
 EXECCHECK_BENCH_CSV to a file; each script then appends its measurements

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* Minimal TAP for the C tests, plus the fixtures they share.
  *
  * Each test program is self-contained: it needs root, mounts its own tmpfs

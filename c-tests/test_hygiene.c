@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* The library lives inside bash, perl and python, so its hot paths
  * (exec_check_fd, exec_policy_get, exec_policy_allow_*) must not allocate,
  * print, install signal handlers, start threads or leave children behind,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* Landlock through the C ABI: a domain that grants
  * LANDLOCK_ACCESS_FS_EXECUTE only beneath one directory makes the kernel
  * refuse executable files elsewhere, for a single-threaded caller (direct

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* The policy through the C ABI: exec_policy_set/get/force, locks, privilege,
  * inheritance across fork and exec, the allow_file and allow_interactive
  * tables, and exec_policy_open. Credential changes happen in children. */

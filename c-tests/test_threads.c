@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* Threads through the C ABI:
  * - many threads calling every entry point at once get the right answers;
  * - a thread creating threads while others check never sees pthread_create

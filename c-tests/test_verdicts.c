@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* exec_check_fd through the C ABI: the kernel's errno table, bad input,
  * errno preservation, the version, on the running kernel (>= 6.14). */
 #include "tap.h"

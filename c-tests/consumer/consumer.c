@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* A program that uses an installed libexeccheck the way an interpreter
  * would, built with nothing but what pkg-config (or meson) says. It runs one
  * check the kernel allows and one it refuses, and verifies both. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* The cost of IMA appraisal as the check sees it, in the VM (c-tests/vm/bench
  * boots a kernel with this as its only program). One 32 KiB file, opened,
  * checked with exec_check_fd and closed:

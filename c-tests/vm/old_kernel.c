@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* The library on a kernel WITHOUT AT_EXECVE_CHECK (< 6.14; the VM boots
  * Debian's 6.12): it must say so (-ENOSYS), emulate from file metadata when
  * asked, refuse to pretend it set securebits the kernel lacks, and a forced

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* Helpers shared by the VM's test programs (on top of c-tests/tap.h): read
  * and write small files, check a path, run a program the way a user would,
  * with or without the exec securebits. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* IMA appraisal in enforce mode (ima_appraise=enforce), through the library,
  * a real execve and the example interpreter under RESTRICT_FILE.
  *

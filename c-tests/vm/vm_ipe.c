@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* IPE (Integrity Policy Enforcement) and the check.
  *
  * IPE takes policies only in PKCS#7 envelopes signed by a key of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* inc: a tiny script interpreter that obeys the kernel's execution policy.
  *
  * It exists to show interpreter maintainers where the library's calls go.

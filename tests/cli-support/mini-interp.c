@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* A minimal interpreter for the audit tests: it "runs" each FILE the way a
  * real interpreter must (exec_policy_open on the file it will read), then
  * inline code (-c style) and stdin, and reports what the library said.

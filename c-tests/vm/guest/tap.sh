@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # Sourced by the tests of extra prefixes (busybox sh) that run interpreters
 # under IMA: TAP checks and files for the appraised uid. /etc/execcheck/tap.sh
 # in the guest; see c-tests/vm/README.md, "Extra prefixes".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* with-policy BITS CMD [ARG...]: run CMD with the exec securebits set to
  * BITS (EXEC_POLICY_* values: 1 RESTRICT_FILE, 2 its lock, 4
  * DENY_INTERACTIVE, 8 its lock), inherited by CMD and its children. The

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """What the CPython tests share: running the interpreter under a policy (with
 a pipe or a terminal), mounts, checks that count failures."""
 import contextlib

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """The policy matrix, on the real kernel: every path by which CPython loads
 code x the four exec securebit combinations x where the code lives (an exec
 tmpfs with mode 0755 or 0644, a noexec tmpfs with 0755).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """CPython's own regression tests, patched against unpatched.
 
     regrtest.py [--full] PREFIX UNPATCHED_PREFIX [TEST...]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """What must keep working under enforcement, on the real kernel:
 
 - the bytecode cache: a .pyc keeps its source's execute bits, and the second

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Load code from DIR the way ACTION says; the policy matrix runs it.
 
     python drive.py ACTION DIR

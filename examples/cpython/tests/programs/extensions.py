@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Extension module loading details; matrix.py runs it with and without
 SECBIT_EXEC_RESTRICT_FILE.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* The smallest extension module; EXT_NAME names it (default m_ext). With
    EXT_DEPENDS it needs dep() from a library of its own (libdep.so). */
 #include <Python.h>

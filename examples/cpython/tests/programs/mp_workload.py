@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """multiprocessing under the exec policy: spawn and forkserver pools and
 processes, a semaphore and shared memory (both go through the resource
 tracker). Every child multiprocessing starts runs

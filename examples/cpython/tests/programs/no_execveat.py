@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Run a command where execveat() fails with ERRNO, as on a kernel without
 AT_EXECVE_CHECK (ENOSYS) or under a container's seccomp profile (EPERM).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Write the files the policy matrix loads into DIR, with MODE.
 
     python payload.py DIR MODE EXTENSION_SO

@@ -1,1 +1,2 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 print("RAN script_ok")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """One thread loads code in a loop while another starts threads in a loop;
 prints how many loads, thread starts and failed starts there were.
 
