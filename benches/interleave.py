@@ -85,3 +85,17 @@ def report(label, variants, workloads, results, rounds):
         for key in ("cpu", "wall"):
             for v in names:
                 rows.append(f"{label}: {w} ({key} time)", v, "us", results[(v, w)][key], base[key])
+
+
+def per_operation(variants, results, loop, single, what):
+    """Print the cost of one operation: workload LOOP (1000 of them on top
+    of a start) minus workload SINGLE (the start), over 1000."""
+    names = list(variants)
+    print(f"\ncost of one {what} (`{loop}` minus `{single}`, over 1000):")
+    per = {v: {k: (statistics.median(results[(v, loop)][k])
+                   - statistics.median(results[(v, single)][k])) / 1000
+               for k in ("wall", "cpu")} for v in names}
+    for v in names:
+        extra = {k: per[v][k] - per[names[0]][k] for k in ("wall", "cpu")}
+        print(f"  {v:24}  wall {per[v]['wall']:6.1f} us ({extra['wall']:+6.1f})"
+              f"  cpu {per[v]['cpu']:6.1f} us ({extra['cpu']:+6.1f})")
