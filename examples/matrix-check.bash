@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154  # the caller sets the variables named below
 # The assertion the interpreter matrices share (examples/*/tests/matrix):
 # one case, run under the policy the caller set, its result appended to
 # $results. The caller sets $bits (for the case's name), $work (scratch)

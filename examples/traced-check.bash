@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154,SC2034  # the caller sets and reads the variables named below
 # The strace assertion the interpreters' always-checks share: a file an
 # interpreter reads must be checked (AT_EXECVE_CHECK) on the descriptor
 # that read it. The caller sets $root, $work (with $work/home) and
