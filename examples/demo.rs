@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The demo: the example interpreter (examples/inc/inc.c) run every way code
 //! reaches an interpreter, under each combination of the two securebits, on
 //! this machine's kernel. Run as root: `cargo run --release --example demo`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The types and constants C sees: the leaf of the crate (it uses only
 //! libc), so that the core can build a C event without importing the C face.
 //! cbindgen reads this file and `ffi.rs` (build.rs); the header lists these

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The kernel's verdict on one fd: would it execute this file?
 //!
 //! Three concerns live here and nowhere else:

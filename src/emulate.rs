@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! An approximation of the check for kernels older than 6.14.
 //!
 //! It sees what file metadata shows: the file type, a `noexec` mount and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C face: `exec_*` functions and `EXEC_*` constants.
 //!
 //! Conventions: every function is thread-safe, returns `>= 0` on success and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! execcheck: let script interpreters obey the Linux kernel's execution policy.
 //!
 //! Since Linux 6.14, `execveat(fd, "", ..., AT_EMPTY_PATH | AT_EXECVE_CHECK)`

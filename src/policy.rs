@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The policy: the exec securebits, the forced bits, and the interpreter's
 //! table (what to do with a file, with inline code, with a stream).
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The raw system calls, and nothing else: every `libc` call of the library
 //! is here, so the import inventory (c-tests/check-hygiene) has one place to
 //! look at.

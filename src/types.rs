@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The library's vocabulary, shared by every layer and depending on none:
 //! the policy bits, where inline code comes from, the check's flags, and
 //! which call saw a failure. (The C spellings of the same values are in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The ABI as consumers see it (the header's drift from the Rust source is
 //! tests/header.rs): cargo's shared library passes the ABI check
 //! (SONAME, versioned exports equal to the map and the header); the header's

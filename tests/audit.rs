@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Audit mode, end to end: a small C interpreter (tests/cli-support/
 //! mini-interp.c, built against include/execcheck.h and the static library)
 //! checks files and inline code with EXECCHECK_LOG set or not, and with a

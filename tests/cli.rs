@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The `execcheck` command on the real kernel: every subcommand and exit
 //! code. Needs root (mounts in private mount namespaces) and python3 (to
 //! validate JSON, and tests/with-policy).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! A packager's build needs only libc and bitflags: every crate a build
 //! pulls in is one more package a distribution must carry first. cbindgen
 //! is a dev-dependency (tests/header.rs) and must stay one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Resources running out, for real (rlimits in forked children): no fd left,
 //! no address space left, no process left for the check child. The library
 //! answers with the kernel's errno, refuses when enforcing, and leaks

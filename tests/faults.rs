@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Faults from the kernel, injected for real: a seccomp filter in a forked
 //! child makes one system call fail (execveat, prctl(PR_GET_SECUREBITS),
 //! clone, rt_sigprocmask, openat, stat) with a chosen errno, or kills the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The example interpreter's matrix, like the kernel's own script tests:
 //! every way code reaches it, under the four combinations of the two bits,
 //! on the real kernel. The expected table is written out here by hand from

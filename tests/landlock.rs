@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Landlock speaks through the check: a domain that does not grant
 //! LANDLOCK_ACCESS_FS_EXECUTE on a directory makes the kernel refuse files in
 //! it. The domain belongs to the calling thread's credentials, so it must be

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The manual pages render without a single groff warning, and every
 //! function of the C header has a page. Needs groff (Debian: groff-base,
 //! which man-db depends on).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The policy on the real kernel: securebits set, locked, re-set, set without
 //! privileges, forced, inherited across fork and exec; and the interpreter's
 //! table (allow_file, allow_interactive, open). Every test that changes

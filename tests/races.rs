@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Races, for real: a file swapped under the reader, fork while other
 //! threads check, and checks from a signal handler that interrupts a check.
 //! Each runs in both paths: one thread (the direct check) and several (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! In a threaded process the library checks in a helper thread of the
 //! process, unknown to the program. A signal sent to the process goes to
 //! any one of its threads that does not block it; it must never go to the

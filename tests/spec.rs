@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The interpreter's contract, specified once and run against every face of
 //! the library: the Rust API, the C ABI as linked into a program (the
 //! library's `exec_*` symbols in this test binary) and the C ABI of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! A check marks the process "in exec" in the kernel, and while that mark is
 //! set every clone(CLONE_FS) in the process (every pthread_create) fails with
 //! EAGAIN. The library must never cause that. The control proves the test

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The kernel's verdicts through the library, for every kind of object in the
 //! errno table of the reference (exec-check.md), on the real host kernel.
 //! Each verdict is also compared with a raw execveat made here, so the

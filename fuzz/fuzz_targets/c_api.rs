@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Fuzz every C entry point of libexeccheck with real objects (see pool.rs),
 //! odd flags, sources and paths, under every policy, from the calling thread
 //! (the library's direct check) or from a second thread (its helper thread).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The real objects the fuzzer points the C API at: files of every mode, on
 //! an exec and a `noexec` tmpfs (in a private mount namespace, so nothing
 //! outlives the process), directories, a busy file, symlinks, a FIFO, pipes,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C handler registry: (handler, data) pairs live in static slots, each
 //! written once and never changed, so a thread still calling the previous
 //! handler never reads a torn or reused pair, and nothing is allocated.

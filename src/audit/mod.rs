@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Audit (permissive) mode: report every failed check, enforced or not.
 //!
 //! Two listeners, both optional, and both can only add output:

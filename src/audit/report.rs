@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Reporting: a failed check described as a line for the sinks and as an
 //! event for the C handler, and delivered to whoever listens.
 

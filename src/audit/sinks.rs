@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Which outputs `EXECCHECK_LOG` asks for: read once, then cached.
 
 use crate::sys;

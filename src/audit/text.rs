@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The no-panic text formatter: a line built once on the stack, fields
 //! appended whole or the line marked cut, bytes outside printable ASCII
 //! escaped. No indexing, no allocation: the shipped library carries no

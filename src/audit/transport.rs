@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Where a line goes: stderr in one `write`, or one datagram to syslog.
 
 use super::text::{decimal, put, Line, HEADER_ROOM};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The check for a process with other threads: in a helper thread that has
 //! its own `fs_struct`, so the kernel's "in exec" mark never reaches the
 //! `fs_struct` that `pthread_create` shares.

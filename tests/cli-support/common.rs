@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Helpers shared by the CLI and audit tests: run the real binary, make
 //! scratch directories, and mount tmpfs in a mount namespace private to the
 //! calling test thread (so nothing is left mounted on the host, even when a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Counting a process's fds, even under a filter that makes every open
 //! fail (also used by the fuzz target).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Tools of the reliability tests (faults, exhaustion, races): seccomp
 //! filters written by hand, fd counting, and forked children that report
 //! numbers back and cannot hang the test.

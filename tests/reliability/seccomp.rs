@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Seccomp filters written by hand in classic BPF: make chosen system calls
 //! fail with a chosen errno, or kill the calling thread. A filter applies to the
 //! calling thread and everything it starts afterwards (threads, clone

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C face as the tests call it: every `exec_*` function declared once
 //! (include/execcheck.h in Rust), with the constants the tests use. The
 //! declarations resolve to the library linked into the test binary; the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The example interpreter (examples/inc/inc.c): build it against this cargo
 //! build's static library, and run it the ways code reaches an interpreter.
 

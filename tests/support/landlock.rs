@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Landlock, a security module the check consults: domains that grant
 //! execute only beneath chosen directories.
 

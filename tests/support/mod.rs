@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Fixtures shared by the integration tests and the demo: real tmpfs mounts,
 //! closures run in forked children, the example interpreter (inc.rs), raw
 //! system calls (syscalls.rs), Landlock domains (landlock.rs) and the C

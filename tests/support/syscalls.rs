@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Raw system calls, written independently of the library and needing only
 //! libc and std: the control check, mounts and mount namespaces. Shared by
 //! the tests (through tests/support) and by the fuzz target (fuzz/), which

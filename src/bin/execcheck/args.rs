@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! A small GNU-style option parser: `-a`, `-ab` (clusters), `--long`,
 //! `--` ends the options. Options take no values.
 

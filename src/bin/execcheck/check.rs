@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `execcheck check [-r] PATH...`: the kernel's verdict for files and trees.
 //!
 //! Files are opened with `O_PATH`: the check accepts such descriptors, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `execcheck`: ask the kernel whether it would execute files, show the exec
 //! securebits, and run commands with them set. See man/man1/execcheck.1.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `execcheck run`: set exec securebits, then execute a command, as a
 //! session or service manager would. Like the kernel's
 //! samples/check-exec/set-exec.c, but the bits are only locked on request,

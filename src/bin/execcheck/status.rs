@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `execcheck status`: what the kernel offers and what is in force here.
 
 use crate::args::{self, Order, Spec};

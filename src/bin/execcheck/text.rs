@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Turning bytes into output: file names in text lines and in JSON, errno
 //! names. File names are arbitrary bytes; every record must stay one line
 //! and every JSON document valid.
