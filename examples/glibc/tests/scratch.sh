@@ -9,7 +9,7 @@ scratch() {
     fi
     work=$(mktemp -d /tmp/glibc-test.XXXXXX)
     # shellcheck disable=SC2064  # $work is fixed from here on
-    trap "umount -q /etc '$work/exec' '$work/noexec' '$work/overlay' 2>/dev/null; rm -rf '$work'" EXIT
+    trap "umount -q -l /etc '$work/exec' '$work/noexec' '$work/overlay' 2>/dev/null || true; rm -rf '$work'" EXIT
     mkdir -p "$work/exec" "$work/noexec"
     mount -t tmpfs -o mode=0755 tmpfs "$work/exec"
     mount -t tmpfs -o mode=0755,noexec tmpfs "$work/noexec"
