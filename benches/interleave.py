@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Interleaved timing of interpreter variants, for the examples' bench
 scripts: each variant runs in its own worker process started by
 tests/with-policy with its policy bits; rounds go round-robin in a rotating

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # Sourced by the tests that need their own mounts:
 #   scratch "$@"   re-executes the caller in a private mount namespace, then
 #                  sets $work: a directory with exec/ (a tmpfs) and noexec/

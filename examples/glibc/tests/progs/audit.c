@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* An LD_AUDIT module: its code runs as soon as the loader maps it.  */
 #include <link.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* dlopen PATH: exit 0 if it loaded, 1 with dlerror () if not.
    dlopen --memfd-noexec PATH: copy PATH into a memfd sealed against
    execution (MFD_NOEXEC_SEAL) and dlopen it through /proc/self/fd.  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* hide-securebits CMD [ARG...]: run CMD where prctl (PR_GET_SECUREBITS)
    fails with EPERM, as a parent's seccomp filter could arrange.  */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* Linked against libtarget.so (DT_NEEDED), found via LD_LIBRARY_PATH.  */
 #include <stdio.h>
 

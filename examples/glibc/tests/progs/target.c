@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* The object under test: says when its code runs.  */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* While one thread loads code, this one creates and joins threads and
    counts the creations that fail.  The kernel marks a process "in exec"
    while it checks a file, and pthread_create (clone with CLONE_FS) then
