@@ -52,6 +52,11 @@ def verdict(kind, bits, place):
     raise ValueError(kind)
 
 
+def run_pdb(python, script, harness, env, bits):
+    with open(f"{harness}/pdb_continue.txt") as commands:
+        return run(bits, [python, "-m", "pdb", script], env, stdin=commands)
+
+
 def drive(action, *flags):
     return lambda py, p, h, env, bits: run(bits, [py, *flags, f"{h}/drive.py", action, p], env)
 
@@ -78,8 +83,10 @@ CASES = [
          lambda py, p, h, env, bits: run(bits, [py, "-m", "trace", "--count", f"{p}/script.py"], env)),
     # pdb's post-mortem prompt cannot "continue" a program that never started
     # (an upstream pdb limitation, AttributeError 'botframe'): status 1.
+    # Its commands come from a checked file on stdin: -c or a pipe would be
+    # inline code (attacks.py).
     Case("-m pdb script", "file", "RAN script", 1, lambda p, h, bit: ["PermissionError", f"{p}/script.py"],
-         lambda py, p, h, env, bits: run(bits, [py, "-m", "pdb", "-c", "continue", f"{p}/script.py"], env)),
+         lambda py, p, h, env, bits: run_pdb(py, f"{p}/script.py", h, env, bits)),
     # Extension modules: checked, then loaded from the checked descriptor.
     Case("extension module", "extension", "RAN m_ext", 3, lambda p, h, bit: ["REFUSED", f"{p}/m_ext."],
          drive("ext")),
@@ -178,7 +185,7 @@ def matrix(prefix):
     with tmpfs() as exec_mount, tmpfs("noexec") as noexec_mount:
         mounts = {"exec": exec_mount, "noexec": noexec_mount}
         harness = f"{exec_mount}/harness"
-        install_programs(harness, "drive.py", "stdin_ok.py", "script_ok.py")
+        install_programs(harness, "drive.py", "stdin_ok.py", "script_ok.py", "pdb_continue.txt")
         env = clean_env(exec_mount, PYTHONDONTWRITEBYTECODE="1")
         extension = build_extension(python, f"{PROGRAMS}/m_ext.c", exec_mount, "m_ext")
         places = {}
