@@ -1,12 +1,14 @@
 # shellcheck shell=bash disable=SC2154  # the caller sets the variables named below
-# The assertion the interpreter matrices share (examples/*/tests/matrix):
-# one case, run under the policy the caller set, its result appended to
-# $results. The caller sets $bits (for the case's name), $work (scratch)
-# and $results.
+# The assertion the interpreter and loader matrices share
+# (examples/*/tests/matrix): one case, run under the policy the caller set,
+# its result appended to $results. The caller sets $bits (for the case's
+# name), $work (scratch) and $results, and may set $unexpected: what stderr
+# must not show when no MESSAGE is wanted (an extended regex; by default an
+# interpreter's refusal or skip).
 
 # check NAME STATUS MESSAGE [+SEEN | -UNSEEN]... -- CMD...
 #   STATUS   exit status CMD must end with
-#   MESSAGE  text stderr must contain; "" means no refusal or warning at all
+#   MESSAGE  text stderr must contain; "" means nothing matching $unexpected
 #   +SEEN    text the output (stdout and stderr) must contain; -UNSEEN must not
 # Standard input is /dev/null, or $stdin if set.
 check() {
@@ -20,7 +22,7 @@ check() {
     [ "$rc" = "$status" ] || why+=" status $rc, want $status;"
     if [ -n "$message" ]; then
         grep -qF -- "$message" "$work/err" || why+=" no message '$message';"
-    elif grep -qE 'refused \(|skipped \(' "$work/err"; then
+    elif grep -qE "${unexpected:-refused \(|skipped \(}" "$work/err"; then
         why+=" unexpected policy message;"
     fi
     for mark in "${marks[@]}"; do
