@@ -3,8 +3,7 @@
 //! reaches an interpreter, under each combination of the two securebits, on
 //! this machine's kernel. Run as root: `cargo run --release --example demo`.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use execcheck_test_support as support;
 
 use execcheck::{CheckFlags, Policy};
 use std::os::fd::AsFd;

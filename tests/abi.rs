@@ -4,7 +4,7 @@
 //! (SONAME, versioned exports equal to the map and the header); the header's
 //! version macros equal Cargo.toml's version.
 
-mod support;
+use execcheck_test_support as support;
 
 // Link the library, whose exec_* functions these tests call.
 use execcheck as _;

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-//! Audit mode, end to end: a small C interpreter (tests/cli-support/
+//! Audit mode, end to end: a small C interpreter (tests/support/
 //! mini-interp.c, built against include/execcheck.h and the static library)
 //! checks files and inline code with EXECCHECK_LOG set or not, and with a
 //! handler, under the policy `execcheck run` sets. Needs cc, root, python3
 //! (tests/with-policy is not used here) and setpriv.
 
-#[path = "cli-support/common.rs"]
-mod common;
-mod support;
+use execcheck_test_support as support;
+use support::cli as common;
 
 use common::*;
 use std::os::unix::fs::PermissionsExt;
@@ -16,6 +15,8 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use support::syscalls::{mount, private_mount_namespace};
 use support::{copy_file, hold_for_writing, inc, write_file, Mounted};
+
+const EXECCHECK: &str = env!("CARGO_BIN_EXE_execcheck");
 
 /// The mini interpreter, compiled once per test run.
 fn mini_interp() -> &'static Path {
@@ -28,7 +29,7 @@ fn mini_interp() -> &'static Path {
             .arg(&binary)
             .arg("-I")
             .arg(root.join("include"))
-            .arg(root.join("tests/cli-support/mini-interp.c"))
+            .arg(root.join("tests/support/mini-interp.c"))
             .arg(inc::static_library())
             .args(inc::NATIVE_STATIC_LIBS));
         assert!(output.status.success(), "cc failed:\n{}", stderr(&output));

@@ -3,10 +3,9 @@
 //! code. Needs root (mounts in private mount namespaces) and python3 (to
 //! validate JSON, and tests/with-policy).
 
-#[path = "cli-support/common.rs"]
-mod common;
-mod reliability;
-mod support;
+use execcheck_test_support as support;
+use support::cli as common;
+use support::reliability;
 
 use common::*;
 use reliability::seccomp;
@@ -16,6 +15,15 @@ use std::process::Command;
 use support::landlock::execute_only_beneath;
 use support::syscalls::{mount, private_mount_namespace};
 use support::{hold_for_writing, write_file, Mounted};
+
+const EXECCHECK: &str = env!("CARGO_BIN_EXE_execcheck");
+
+/// `execcheck ARGS...`
+fn execcheck<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(
+    args: I,
+) -> std::process::Output {
+    execcheck_at(EXECCHECK, args)
+}
 
 /// `execcheck check ARGS...`
 fn check<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: I) -> std::process::Output {

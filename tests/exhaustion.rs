@@ -5,8 +5,8 @@
 //! nothing; in both paths (direct, and the clone child of a multithreaded
 //! caller).
 
-mod reliability;
-mod support;
+use execcheck_test_support as support;
+use support::reliability;
 
 use execcheck::{allow_file, check_fd, CheckFlags, Policy};
 use reliability::fds::FdCounter;

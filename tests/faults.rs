@@ -15,8 +15,8 @@
 //! fd, a changed errno or signal mask. The rows without a fault are the
 //! control: the same calls give the real verdicts there.
 
-mod reliability;
-mod support;
+use execcheck_test_support as support;
+use support::reliability;
 
 use libc::{c_int, c_long, c_void};
 use reliability::fds::FdCounter;

@@ -4,7 +4,7 @@
 //! on the real kernel. The expected table is written out here by hand from
 //! the kernel documentation, not computed from the library.
 
-mod support;
+use execcheck_test_support as support;
 
 use execcheck::Policy;
 use support::inc::{Case, Fixture, Outcome, POLICIES};

@@ -5,7 +5,7 @@
 //! seen both by a direct check and by a check run in the library's child
 //! (the path taken once the process has threads).
 
-mod support;
+use execcheck_test_support as support;
 
 use execcheck::{allow_file, check_fd, CheckFlags, Policy};
 use std::os::fd::AsFd;

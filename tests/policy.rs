@@ -4,7 +4,7 @@
 //! table (allow_file, allow_interactive, open). Every test that changes
 //! credentials does it in a forked child (see support::in_child).
 
-mod support;
+use execcheck_test_support as support;
 
 use execcheck::{allow_file, allow_interactive, Policy, Source};
 use std::fs::File;

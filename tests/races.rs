@@ -4,8 +4,8 @@
 //! Each runs in both paths: one thread (the direct check) and several (the
 //! check in a clone child).
 
-mod reliability;
-mod support;
+use execcheck_test_support as support;
+use support::reliability;
 
 use libc::{c_char, c_int};
 use reliability::{in_child_within, second_thread, Ending};

@@ -6,8 +6,8 @@
 //! TLS. The control makes a helper thread the same way without blocking
 //! signals in it, and the handler does see it.
 
-mod reliability;
-mod support;
+use execcheck_test_support as support;
+use support::reliability;
 
 use reliability::{in_child_reporting, Ending};
 use std::os::fd::AsRawFd;

@@ -9,7 +9,7 @@
 //! calls, the expected answer written out by hand for each of the four
 //! policies, run as root and as an unprivileged user (the variants).
 
-mod support;
+use execcheck_test_support as support;
 
 use execcheck::{OpenError, Policy, Source};
 use libc::{c_char, c_int, c_uint};

@@ -4,7 +4,7 @@
 //! EAGAIN. The library must never cause that. The control proves the test
 //! can see the failure: raw checks in the same setting do make spawns fail.
 
-mod support;
+use execcheck_test_support as support;
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -4,7 +4,7 @@
 //! Each verdict is also compared with a raw execveat made here, so the
 //! library can neither invent nor hide an answer.
 
-mod support;
+use execcheck_test_support as support;
 
 use execcheck::{check_fd, CheckFlags};
 use std::fs::{File, OpenOptions};

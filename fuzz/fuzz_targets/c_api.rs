@@ -9,11 +9,9 @@
 
 #![no_main]
 
-#[path = "../../tests/reliability/fds.rs"]
-mod fds;
 mod pool;
-#[path = "../../tests/support/syscalls.rs"]
-mod syscalls;
+
+use execcheck_test_support::{reliability::fds, syscalls};
 
 // Only the C symbols are called: link the library all the same.
 use execcheck as _;

@@ -16,7 +16,7 @@ pub const EXEC_SOURCE_ARGUMENT: c_int = Source::Argument as c_int;
 pub const EXEC_SOURCE_STREAM: c_int = Source::Stream as c_int;
 
 /// `exec_log_handler`, with the event left opaque (the tests that read
-/// events do it in C: tests/cli-support/mini-interp.c).
+/// events do it in C: tests/support/mini-interp.c).
 pub type LogHandler = Option<unsafe extern "C" fn(event: *const c_void, data: *mut c_void)>;
 
 extern "C" {

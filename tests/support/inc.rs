@@ -39,7 +39,8 @@ pub fn shared_library() -> PathBuf {
 
 /// Compile inc into `dir` with the C flags the project's C code must pass.
 pub fn build(dir: &Path) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // This crate lives in tests/support of the project's tree.
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     let out = dir.join("inc");
     let status = Command::new("cc")
         .args([

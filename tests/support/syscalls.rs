@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! Raw system calls, written independently of the library and needing only
 //! libc and std: the control check, mounts and mount namespaces. Shared by
-//! the tests (through tests/support) and by the fuzz target (fuzz/), which
-//! includes this file by path.
-#![allow(dead_code)] // each crate uses its own subset
+//! the tests, the demo and the fuzz target.
 
 use std::ffi::CString;
 use std::os::fd::RawFd;

@@ -2,22 +2,19 @@
 //! Helpers shared by the CLI and audit tests: run the real binary, make
 //! scratch directories, and mount tmpfs in a mount namespace private to the
 //! calling test thread (so nothing is left mounted on the host, even when a
-//! test fails). Mounts and files come from tests/support, which every test
-//! crate including this file also declares (`mod support;`).
-#![allow(dead_code)] // each test crate uses a different subset
+//! test fails).
 
-use crate::support::syscalls::{c_path, private_mount_namespace};
-use crate::support::{temp_path, Tmpfs};
+use crate::syscalls::{c_path, private_mount_namespace};
+use crate::{temp_path, Tmpfs};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub const EXECCHECK: &str = env!("CARGO_BIN_EXE_execcheck");
-
-pub fn execcheck<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(args: I) -> Output {
-    run(Command::new(EXECCHECK)
-        .args(args)
-        .env_remove("EXECCHECK_LOG"))
+/// Run the command at `binary` with `args`, without the caller's audit log
+/// setting. Only the test crate knows where cargo built the command
+/// (`env!("CARGO_BIN_EXE_execcheck")`), so it passes the path.
+pub fn execcheck_at<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(binary: &str, args: I) -> Output {
+    run(Command::new(binary).args(args).env_remove("EXECCHECK_LOG"))
 }
 
 /// Run to completion; stdin is empty.

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-//! Fixtures shared by the integration tests and the demo: real tmpfs mounts,
-//! closures run in forked children, the example interpreter (inc.rs), raw
-//! system calls (syscalls.rs), Landlock domains (landlock.rs) and the C
-//! face's declarations (c_api.rs).
-#![allow(dead_code)] // each test crate uses its own subset
+//! Fixtures shared by the integration tests, the demo and the fuzz target:
+//! real tmpfs mounts, closures run in forked children, the example
+//! interpreter (inc.rs), raw system calls (syscalls.rs), Landlock domains
+//! (landlock.rs), the C face's declarations (c_api.rs), the reliability
+//! tools (reliability/: seccomp filters, fd counting, children that report)
+//! and the command's test helpers (cli.rs).
+
+// `new()` of a fixture mounts or creates real things: no `Default` for them.
+#![allow(clippy::new_without_default)]
 
 pub mod c_api;
+pub mod cli;
 pub mod inc;
 pub mod landlock;
+pub mod reliability;
 pub mod syscalls;
 
 use std::fs;

@@ -2,7 +2,6 @@
 //! Tools of the reliability tests (faults, exhaustion, races): seccomp
 //! filters written by hand, fd counting, and forked children that report
 //! numbers back and cannot hang the test.
-#![allow(dead_code)] // each test crate uses its own subset
 
 pub mod fds;
 pub mod seccomp;
