@@ -50,8 +50,9 @@ def _sample(proc, argv, n):
 
 
 def run(script, variants, workloads, rounds):
-    """variants: name -> (interpreter, bits); workloads: name -> (args, n).
-    Returns (v, w) -> {"wall": [...], "cpu": [...]} per-run means."""
+    """variants: name -> (interpreter, bits); workloads: name -> (args, n),
+    where args may be a function of the interpreter that returns the whole
+    argv. Returns (v, w) -> {"wall": [...], "cpu": [...]} per-run means."""
     workers = {name: _start(script, bits) for name, (_, bits) in variants.items()}
     results = {(v, w): {"wall": [], "cpu": []} for v in variants for w in workloads}
     names = list(variants)
@@ -59,7 +60,8 @@ def run(script, variants, workloads, rounds):
         order = names[r % len(names):] + names[:r % len(names)]
         for w, (args, n) in workloads.items():
             for v in order:
-                got = _sample(workers[v], [variants[v][0], *args], n)
+                argv = args(variants[v][0]) if callable(args) else [variants[v][0], *args]
+                got = _sample(workers[v], argv, n)
                 for key in ("wall", "cpu"):
                     results[(v, w)][key].append(got[key])
     for proc in workers.values():
