@@ -8,6 +8,10 @@
      threads raw FILE COUNT    the control: it runs COUNT raw checks of
                                FILE (execveat AT_EXECVE_CHECK) instead
 
+   After each load or check the other thread waits until this one has
+   tried one more creation, so that creations overlap the whole run
+   however the scheduler and the loader's locks favour the loads.
+
    Prints "created=N failed=N loaded=N"; exits 1 if something did not
    load or a creation failed for another reason than EAGAIN.  */
 #define _GNU_SOURCE
@@ -15,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,22 +29,35 @@
 
 #define AT_EXECVE_CHECK 0x10000
 
-static atomic_int done;
+static atomic_int done, attempts, creator_gone;
 static int loaded, broken;
 static char **files;
 static int nfiles, raw_count;
+
+/* Wait until the creating thread has made one more attempt (or has
+   given up).  */
+static void
+await_attempt (void)
+{
+  int seen = atomic_load (&attempts);
+  while (atomic_load (&attempts) == seen && !atomic_load (&creator_gone))
+    sched_yield ();
+}
 
 static void *
 load_all (void *unused)
 {
   for (int i = 0; i < nfiles; i++)
-    if (dlopen (files[i], RTLD_NOW | RTLD_LOCAL) != NULL)
-      loaded++;
-    else
-      {
-        fprintf (stderr, "dlopen: %s\n", dlerror ());
-        broken = 1;
-      }
+    {
+      if (dlopen (files[i], RTLD_NOW | RTLD_LOCAL) != NULL)
+        loaded++;
+      else
+        {
+          fprintf (stderr, "dlopen: %s\n", dlerror ());
+          broken = 1;
+        }
+      await_attempt ();
+    }
   atomic_store (&done, 1);
   return unused;
 }
@@ -50,9 +68,12 @@ check_raw (void *unused)
   char *argv[] = { files[0], NULL }, *envp[] = { NULL };
   int fd = open (files[0], O_RDONLY | O_CLOEXEC);
   for (int i = 0; fd >= 0 && i < raw_count; i++)
-    if (syscall (SYS_execveat, fd, "", argv, envp,
-                 AT_EMPTY_PATH | AT_EXECVE_CHECK) == 0)
-      loaded++;
+    {
+      if (syscall (SYS_execveat, fd, "", argv, envp,
+                   AT_EMPTY_PATH | AT_EXECVE_CHECK) == 0)
+        loaded++;
+      await_attempt ();
+    }
   if (fd < 0)
     broken = 1;
   atomic_store (&done, 1);
@@ -107,7 +128,9 @@ main (int argc, char **argv)
           broken = 1;
           break;
         }
+      atomic_fetch_add (&attempts, 1);
     }
+  atomic_store (&creator_gone, 1);
   pthread_join (worker, NULL);
   printf ("created=%d failed=%d loaded=%d\n", created, failed, loaded);
   return broken;
