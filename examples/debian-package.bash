@@ -113,7 +113,7 @@ deb_build() {
     local check=$1 key tar start
     shift
     # parallel=N changes how long the build takes, not what it makes.
-    key=$({ echo "$check $* $(sed 's/parallel=[0-9]*//' <<< "${DEB_BUILD_OPTIONS:-}" | xargs)"; tar -C "$deb_src" --sort=name --mtime=@0 -c . ;
+    key=$({ echo "$check $* $(tr ' ' '\n' <<< "${DEB_BUILD_OPTIONS:-}" | grep -v '^parallel=' | xargs)"; tar -C "$deb_src" --sort=name --mtime=@0 -c . ;
             cat "$deb_lib"/libexeccheck0_*.deb "$deb_lib"/libexeccheck-dev_*.deb; } | sha256sum | cut -c1-16)
     if [ "$(cat "$deb_out/.key" 2>/dev/null)" = "$key" ]; then
         echo "$deb_name-deb: packages up to date in $deb_out" >&2
