@@ -46,10 +46,16 @@ deb_add_series() {
     deb_date=$(sed -n 's/^Date: //p' "$@" | while read -r date; do date -u -d "$date" +%s; done | sort -n | tail -1)
 }
 
-# deb_build_depends: libexeccheck-dev and pkgconf first in Build-Depends.
+# deb_build_depends: libexeccheck-dev and pkgconf first in Build-Depends, in
+# debian/control and, where the package has one, debian/control.in (from
+# which some packages' clean target writes debian/control again).
 deb_build_depends() {
-    sed -i '0,/^Build-Depends:/s//& libexeccheck-dev, pkgconf,/' "$deb_src/debian/control"
-    grep -q '^Build-Depends: libexeccheck-dev, pkgconf,' "$deb_src/debian/control"
+    local control
+    for control in "$deb_src/debian/control" "$deb_src/debian/control.in"; do
+        [ -f "$control" ] || continue
+        sed -i '0,/^Build-Depends:/s//& libexeccheck-dev, pkgconf,/' "$control"
+        grep -q '^Build-Depends: libexeccheck-dev, pkgconf,' "$control"
+    done
 }
 
 # deb_changelog VERSION LINE...: a changelog entry on top of Debian's.
